@@ -1,0 +1,128 @@
+// A window onto one conversation for an app: newest messages first loaded from the local index,
+// then kept current as the replica applies local and remote changes.
+import { ErrorCode, MekongError } from '@mekong/schema';
+import { type MessageEntry, readEntries } from '../sync/entries';
+import type { Replica } from '../sync/replica';
+import type { StoragePort } from '../storage';
+import type { Conversation, MessageView, UserProfile } from './types';
+
+export interface ViewDeps {
+  replica: Replica;
+  storage: StoragePort;
+  selfId: string;
+  peer: UserProfile;
+  profileOf(userId: string): { username?: string; displayName?: string };
+  /** resolves when the replica has caught up with the relay */
+  waitSynced(timeoutMs: number): Promise<void>;
+  onClose(view: ConversationView): void;
+}
+
+const PAGE = 50;
+
+export class ConversationView implements Conversation {
+  private window: MessageEntry[] = [];
+  private readonly listeners = new Set<(m: MessageView[]) => void>();
+  private closed = false;
+
+  private constructor(private readonly deps: ViewDeps) {}
+
+  static async open(deps: ViewDeps): Promise<ConversationView> {
+    const v = new ConversationView(deps);
+    v.window = await readEntries(deps.storage, deps.replica.id, PAGE);
+    return v;
+  }
+
+  get id(): string {
+    return this.deps.replica.id;
+  }
+  get peer(): UserProfile {
+    return this.deps.peer;
+  }
+
+  messages(): MessageView[] {
+    return this.window.map((e) => this.view(e));
+  }
+
+  async loadOlder(count = PAGE): Promise<boolean> {
+    const first = this.window[0];
+    if (!first) return false;
+    const older = await readEntries(this.deps.storage, this.id, count, { sentAt: first.sentAt, id: first.id });
+    if (older.length === 0) return false;
+    this.window = [...older, ...this.window];
+    this.emit();
+    return true;
+  }
+
+  async send(text: string): Promise<MessageView> {
+    if (this.closed) throw new MekongError(ErrorCode.BAD_REQUEST, 'This conversation was closed; open it again.');
+    const e = await this.deps.replica.sendText(text);
+    return this.view(e);
+  }
+
+  subscribe(cb: (messages: MessageView[]) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  markRead(): Promise<void> {
+    return this.deps.replica.markRead();
+  }
+
+  synced(timeoutMs = 10_000): Promise<void> {
+    return this.deps.waitSynced(timeoutMs);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+    this.deps.onClose(this);
+  }
+
+  /** Merge changed entries into the window (called by the client). */
+  apply(entries: MessageEntry[]): void {
+    if (this.closed) return;
+    let changed = false;
+    const oldest = this.window[0];
+    for (const e of entries) {
+      const i = this.window.findIndex((x) => x.id === e.id);
+      if (i >= 0) {
+        this.window[i] = e;
+        changed = true;
+        continue;
+      }
+      // older than the loaded window: it will appear when the user scrolls back
+      if (oldest && this.window.length >= PAGE && cmp(e, oldest) < 0) continue;
+      this.window.push(e);
+      changed = true;
+    }
+    if (!changed) return;
+    this.window.sort(cmp);
+    this.emit();
+  }
+
+  private emit(): void {
+    const snapshot = this.messages();
+    for (const cb of this.listeners) cb(snapshot);
+  }
+
+  private view(e: MessageEntry): MessageView {
+    const p = this.deps.profileOf(e.author.user);
+    const v: MessageView = {
+      id: e.id,
+      conversationId: this.id,
+      from: { userId: e.author.user, ...p },
+      mine: e.author.user === this.deps.selfId,
+      kind: e.kind,
+      text: e.text,
+      sentAt: e.sentAt,
+      status: e.status,
+    };
+    if (e.editedAt !== undefined) v.editedAt = e.editedAt;
+    if (e.recalled) v.recalled = true;
+    return v;
+  }
+}
+
+function cmp(a: MessageEntry, b: MessageEntry): number {
+  return a.sentAt - b.sentAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,122 @@
+// Verified device keys of other users. A device counts only if its certificate verifies against
+// its user's identity key, and that identity key is pinned on first sight (a change is flagged).
+import { ErrorCode, MekongError } from '@mekong/schema';
+import {
+  asSigningPublicKey,
+  type BoxPublicKey,
+  decodeDeviceCertificate,
+  fromBase64url,
+  type SigningPublicKey,
+  verifyDeviceCertificate,
+} from '../crypto';
+import type { ApiClient, ApiDevice, ApiProfile } from '../http/api';
+import { fromBytes, toBytes } from '../local/json';
+import { K } from '../local/keys';
+import type { StoragePort } from '../storage';
+
+export interface VerifiedDevice {
+  deviceId: string;
+  userId: string;
+  signPublicKey: SigningPublicKey;
+  boxPublicKey: BoxPublicKey;
+}
+
+export interface PinnedIdentity {
+  identityKey: string;
+  username: string;
+  displayName: string;
+  /** set when the server later presented a different identity key for this user */
+  changedTo?: string;
+}
+
+/**
+ * Looks up and verifies device keys; caches them in memory.
+ * @example
+ * const dev = await directory.device('dev123', ['alice-id', 'bob-id']);
+ */
+export class DeviceDirectory {
+  private readonly byDevice = new Map<string, VerifiedDevice>();
+  private readonly byUser = new Map<string, VerifiedDevice[]>();
+  private readonly loading = new Map<string, Promise<VerifiedDevice[]>>();
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly storage: StoragePort,
+  ) {}
+
+  /** Pinned identity and profile of a user (fetched and pinned on first use). */
+  async identity(userId: string): Promise<PinnedIdentity> {
+    const stored = await this.storage.get(K.identities(userId));
+    if (stored) return fromBytes<PinnedIdentity>(stored);
+    const p = await this.api.call<ApiProfile>('GET', `/api/users/${encodeURIComponent(userId)}`);
+    return this.pin(p);
+  }
+
+  /** Record a profile seen from the server; the first identity key seen for a user is kept. */
+  async pin(p: ApiProfile): Promise<PinnedIdentity> {
+    const stored = await this.storage.get(K.identities(p.id));
+    let rec: PinnedIdentity;
+    if (stored) {
+      rec = fromBytes<PinnedIdentity>(stored);
+      rec.username = p.username;
+      rec.displayName = p.displayName;
+      if (p.identityKey !== rec.identityKey) rec.changedTo = p.identityKey;
+    } else {
+      rec = { identityKey: p.identityKey, username: p.username, displayName: p.displayName };
+    }
+    await this.storage.put(K.identities(p.id), toBytes(rec));
+    return rec;
+  }
+
+  /** Current verified devices of a user; `refresh` forces a round trip. */
+  async devicesOf(userId: string, refresh = false): Promise<VerifiedDevice[]> {
+    const cached = this.byUser.get(userId);
+    if (cached && !refresh) return cached;
+    let p = this.loading.get(userId);
+    if (!p) {
+      p = this.load(userId).finally(() => this.loading.delete(userId));
+      this.loading.set(userId, p);
+    }
+    return p;
+  }
+
+  /** A verified device among the given users; refreshes once before giving up with UNKNOWN_DEVICE. */
+  async device(deviceId: string, candidates: string[]): Promise<VerifiedDevice> {
+    const hit = this.byDevice.get(deviceId);
+    if (hit && candidates.includes(hit.userId)) return hit;
+    for (const u of candidates) {
+      const list = await this.devicesOf(u, true);
+      const d = list.find((x) => x.deviceId === deviceId);
+      if (d) return d;
+    }
+    throw new MekongError(ErrorCode.UNKNOWN_DEVICE, 'A device that is not a verified device of a member sent data.', {
+      deviceId,
+    });
+  }
+
+  /** Cache our own verified device so local lookups need no round trip. */
+  remember(d: VerifiedDevice): void {
+    this.byDevice.set(d.deviceId, d);
+  }
+
+  private async load(userId: string): Promise<VerifiedDevice[]> {
+    const ident = await this.identity(userId);
+    const identityKey = asSigningPublicKey(fromBase64url(ident.identityKey));
+    const res = await this.api.call<{ devices: ApiDevice[] }>('GET', `/api/users/${encodeURIComponent(userId)}/devices`);
+    const out: VerifiedDevice[] = [];
+    for (const d of res.devices) {
+      try {
+        const cert = decodeDeviceCertificate(fromBase64url(d.certificate));
+        verifyDeviceCertificate(identityKey, cert);
+        if (cert.userId !== userId || cert.deviceId !== d.id) continue;
+        const v = { deviceId: d.id, userId, signPublicKey: cert.signPublicKey, boxPublicKey: cert.boxPublicKey };
+        out.push(v);
+        this.byDevice.set(d.id, v);
+      } catch {
+        // a device whose certificate does not verify is ignored: it gets no keys and its data is refused
+      }
+    }
+    this.byUser.set(userId, out);
+    return out;
+  }
+}

@@ -1,0 +1,173 @@
+// One logical connection to the relay: authenticates, reconnects with jittered backoff,
+// refreshes the token on the open socket before it expires, and dispatches decoded frames.
+import { CloseCode, type Down, decodeDown, encodeUp, PROTOCOL_VERSION, type Up } from '@mekong/schema';
+import type { Transport, TransportConnection } from '../transport/port';
+
+export type ConnectionStatus = 'offline' | 'connecting' | 'online';
+
+export interface ConnectionDeps {
+  transport: Transport;
+  url: string;
+  /** A valid access token; called before every (re)authentication. */
+  token(): Promise<string>;
+  onOnline(): void;
+  onFrame(frame: Down): void;
+  onStatus(status: ConnectionStatus): void;
+  /** A frame could not be decoded or a close code says the session is over. */
+  onProblem(reason: string, fatal: boolean): void;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  random?: () => number;
+}
+
+const FATAL_CLOSES = new Set<number>([CloseCode.UNSUPPORTED_PROTOCOL, CloseCode.REVOKED]);
+
+/**
+ * Keeps a relay connection alive while started.
+ * @example
+ * const c = new RelayConnection({ transport, url, token, onOnline, onFrame, onStatus, onProblem });
+ * c.start();
+ */
+export class RelayConnection {
+  private conn: TransportConnection | null = null;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private running = false;
+  private generation = 0;
+  status: ConnectionStatus = 'offline';
+
+  constructor(private readonly deps: ConnectionDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.open();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.generation++;
+    this.clearTimers();
+    this.conn?.close(CloseCode.NORMAL, 'client closing');
+    this.conn = null;
+    this.setStatus('offline');
+  }
+
+  /** Reconnect now instead of waiting for the backoff timer (e.g. the browser came back online). */
+  reconnectNow(): void {
+    if (!this.running || this.status !== 'offline') return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    this.open();
+  }
+
+  /** Drop the current socket (tests, and when a relay misbehaves); reconnects with backoff. */
+  drop(): void {
+    this.conn?.close(CloseCode.GOING_AWAY, 'client dropped');
+  }
+
+  /** Send when authenticated; returns false when offline (the caller keeps it in its outbox). */
+  send(frame: Up): boolean {
+    if (this.status !== 'online' || !this.conn) return false;
+    this.conn.send(encodeUp(frame));
+    return true;
+  }
+
+  private open(): void {
+    const gen = ++this.generation;
+    this.setStatus('connecting');
+    let opened = false;
+    const conn = this.deps.transport(this.deps.url, {
+      onOpen: () => {
+        if (gen !== this.generation) return;
+        opened = true;
+        void this.authenticate(conn, gen);
+      },
+      onMessage: (data) => {
+        if (gen !== this.generation) return;
+        let frame: Down;
+        try {
+          frame = decodeDown(data);
+        } catch (err) {
+          this.deps.onProblem(err instanceof Error ? err.message : 'undecodable frame', false);
+          return;
+        }
+        if (frame.type === 'welcome') {
+          this.attempt = 0;
+          this.scheduleRefresh(frame.expiresAt, gen);
+          if (this.status !== 'online') {
+            this.setStatus('online');
+            this.deps.onOnline();
+          }
+          return;
+        }
+        if (frame.type === 'error' && (frame.code === 'TOKEN_EXPIRED' || frame.code === 'UNAUTHENTICATED')) {
+          void this.authenticate(conn, gen);
+        }
+        this.deps.onFrame(frame);
+      },
+      onClose: (code, reason) => {
+        if (gen !== this.generation) return;
+        this.conn = null;
+        this.clearTimers();
+        this.setStatus('offline');
+        if (FATAL_CLOSES.has(code)) {
+          this.deps.onProblem(`relay closed the connection: ${reason || code}`, true);
+          this.running = false;
+          return;
+        }
+        if (!opened) this.attempt++;
+        else this.attempt = Math.max(this.attempt, 1);
+        this.scheduleReconnect();
+      },
+    });
+    this.conn = conn;
+  }
+
+  private async authenticate(conn: TransportConnection, gen: number): Promise<void> {
+    try {
+      const token = await this.deps.token();
+      if (gen !== this.generation) return;
+      conn.send(encodeUp({ type: 'auth', protocol: PROTOCOL_VERSION, token }));
+    } catch (err) {
+      this.deps.onProblem(err instanceof Error ? err.message : 'cannot get a token', false);
+      conn.close(CloseCode.NORMAL, 'no token');
+    }
+  }
+
+  private scheduleRefresh(expiresAt: number, gen: number): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    const delay = Math.max(5_000, expiresAt - Date.now() - 60_000);
+    this.refreshTimer = setTimeout(() => {
+      if (gen === this.generation && this.conn) void this.authenticate(this.conn, gen);
+    }, delay);
+    (this.refreshTimer as { unref?: () => void }).unref?.();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running) return;
+    const min = this.deps.minBackoffMs ?? 250;
+    const max = this.deps.maxBackoffMs ?? 15_000;
+    const base = Math.min(max, min * 2 ** Math.min(this.attempt, 10));
+    const delay = base / 2 + (this.deps.random ?? Math.random)() * (base / 2);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.running) this.open();
+    }, delay);
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.timer = null;
+    this.refreshTimer = null;
+  }
+
+  private setStatus(s: ConnectionStatus): void {
+    if (s === this.status) return;
+    this.status = s;
+    this.deps.onStatus(s);
+  }
+}

@@ -1,0 +1,400 @@
+// One conversation on this device: local document, outbox, sequence tracking and gap filling.
+// All work for a conversation runs through one queue, so counters, the document and storage
+// always change together and in order.
+import {
+  canonicalMessage,
+  ErrorCode,
+  isMekongError,
+  MAX_SNAPSHOT_BYTES,
+  Message,
+  MekongError,
+  type Up,
+} from '@mekong/schema';
+import { fromBase64url, openEnvelope, randomId, readEnvelopeHeader, sealEnvelope, signMessage, toBase64url, verifyMessage } from '../crypto';
+import { ConversationDoc } from '../doc/conversation-doc';
+import type { DeviceDirectory } from '../keys/directory';
+import type { KeyManager } from '../keys/manager';
+import type { DeviceSecrets } from '../keys/secrets';
+import { fromBytes, toBytes } from '../local/json';
+import { K, outboxCounter } from '../local/keys';
+import type { StorageOp, StoragePort } from '../storage';
+import { entryFromMessage, type MessageEntry, putEntryOp, readEntry } from './entries';
+
+export interface ConvInfo {
+  id: string;
+  kind: 'direct';
+  members: string[];
+}
+
+interface ReplicaState {
+  lastSeq: number;
+  counter: number;
+  docUpdates: number;
+  sinceSnapshot: number;
+}
+
+interface OutboxItem {
+  env: string;
+  ids: Array<[number, string]>;
+}
+
+export interface ReplicaDeps {
+  info: ConvInfo;
+  storage: StoragePort;
+  keys: KeyManager;
+  directory: DeviceDirectory;
+  secrets: DeviceSecrets;
+  send(frame: Up): boolean;
+  now(): number;
+  onEntries(conv: string, entries: MessageEntry[]): void;
+  report(err: unknown): void;
+  /** Upload a snapshot after this many applied updates (randomized ±25% to spread uploads). */
+  snapshotEvery?: number;
+  /** Compact the stored document after this many appended updates. */
+  compactEvery?: number;
+}
+
+const TRANSIENT = new Set<string>([ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.RATE_LIMITED]);
+const PARK = new Set<string>([ErrorCode.UNKNOWN_EPOCH, ErrorCode.UNKNOWN_DEVICE]);
+
+/**
+ * @example
+ * const r = await Replica.open(deps);
+ * r.onOnline();            // subscribe from the last applied seq and resend the outbox
+ * await r.sendText('hi');  // durable locally before it returns
+ */
+export class Replica {
+  private state: ReplicaState = { lastSeq: 0, counter: 0, docUpdates: 0, sinceSnapshot: 0 };
+  private doc: ConversationDoc | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Map<number, { env: Uint8Array; kind: 'update' | 'snapshot' }>();
+  private readonly ownSeqs = new Set<number>();
+  private gapRequested = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly snapshotEvery: number;
+  private closed = false;
+
+  private constructor(private readonly deps: ReplicaDeps) {
+    const base = deps.snapshotEvery ?? 200;
+    this.snapshotEvery = Math.round(base * (0.75 + Math.random() * 0.5));
+  }
+
+  static async open(deps: ReplicaDeps): Promise<Replica> {
+    const r = new Replica(deps);
+    const s = await deps.storage.get(K.convState(deps.info.id));
+    if (s) r.state = { ...r.state, ...fromBytes<ReplicaState>(s) };
+    return r;
+  }
+
+  get id(): string {
+    return this.deps.info.id;
+  }
+  get lastSeq(): number {
+    return this.state.lastSeq;
+  }
+  get members(): string[] {
+    return this.deps.info.members;
+  }
+
+  /** The relay connection is (re)authenticated: catch up and resend everything unacknowledged. */
+  onOnline(): void {
+    this.gapRequested = false;
+    this.deps.send({ type: 'subscribe', conv: this.id, after: this.state.lastSeq });
+    void this.enqueue(() => this.flushOutbox());
+  }
+
+  /** Number of local updates not yet acknowledged by the relay. */
+  async outboxSize(): Promise<number> {
+    return (await this.deps.storage.range(K.outboxPrefix(this.id))).length;
+  }
+
+  /** Create, sign, encrypt and queue a text message. Resolves once it is durable on this device. */
+  sendText(text: string, replyTo?: string): Promise<MessageEntry> {
+    if (text.trim().length === 0) {
+      return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'Type a message before sending.'));
+    }
+    return this.enqueue(async () => {
+      const { secrets } = this.deps;
+      const unsigned: Omit<Message, 'sig'> = {
+        id: randomId(12),
+        author: { user: secrets.userId, device: secrets.deviceId },
+        kind: 'text',
+        body: text,
+        sentAt: this.deps.now(),
+        ...(replyTo ? { replyTo } : {}),
+      };
+      const sig = toBase64url(signMessage(secrets.device.signSecretKey, canonicalMessage(this.id, unsigned)));
+      const msg: Message = { ...unsigned, sig };
+      if (!Message.safeParse(msg).success) throw new MekongError(ErrorCode.BAD_REQUEST, 'That message is too long; split it up.');
+      const doc = await this.ensureDoc();
+      const update = doc.putMessage(msg);
+      const entry = entryFromMessage(msg, 'pending');
+      await this.pushLocal(update, [entry]);
+      return entry;
+    });
+  }
+
+  /** Move this user's read cursor to the newest message. */
+  markRead(): Promise<void> {
+    return this.enqueue(async () => {
+      const doc = await this.ensureDoc();
+      const latest = doc.allMessages().at(-1);
+      if (!latest) return;
+      const cur = doc.read(this.deps.secrets.userId);
+      if (cur && (cur.sentAt > latest.sentAt || cur.messageId === latest.id)) return;
+      const update = doc.setRead(this.deps.secrets.userId, { messageId: latest.id, sentAt: latest.sentAt, at: this.deps.now() });
+      await this.pushLocal(update, []);
+    });
+  }
+
+  /** This user's read cursor (sentAt of the newest read message), 0 when none. */
+  async readCursor(userId: string): Promise<number> {
+    const doc = await this.ensureDoc();
+    return doc.read(userId)?.sentAt ?? 0;
+  }
+
+  onAck(counter: number, seq: number): void {
+    void this.enqueue(async () => {
+      const key = K.outbox(this.id, counter);
+      const raw = await this.deps.storage.get(key);
+      const ops: StorageOp[] = [{ type: 'del', key }];
+      const changed: MessageEntry[] = [];
+      if (raw) {
+        for (const [sentAt, id] of fromBytes<OutboxItem>(raw).ids) {
+          const e = await readEntry(this.deps.storage, this.id, sentAt, id);
+          if (e && e.status !== 'sent') {
+            e.status = 'sent';
+            changed.push(e);
+            ops.push(putEntryOp(this.id, e));
+          }
+        }
+      }
+      if (seq > this.state.lastSeq) this.ownSeqs.add(seq);
+      await this.deps.storage.batch(ops);
+      if (changed.length) this.deps.onEntries(this.id, changed);
+      await this.drain();
+    });
+  }
+
+  onUpdate(seq: number, env: Uint8Array, kind: 'update' | 'snapshot' = 'update'): void {
+    void this.enqueue(async () => {
+      if (seq <= this.state.lastSeq) return;
+      if (kind === 'snapshot') {
+        await this.apply(seq, env, 'snapshot');
+        for (const s of [...this.pending.keys()]) if (s <= seq) this.pending.delete(s);
+        await this.drain();
+        return;
+      }
+      this.pending.set(seq, { env, kind });
+      await this.drain();
+      if (this.pending.size > 0 && !this.gapRequested) this.requestGapFill();
+    });
+  }
+
+  onSynced(head: number): void {
+    void this.enqueue(async () => {
+      this.gapRequested = false;
+      await this.retryParked();
+      if (this.state.lastSeq < head && this.pending.size === 0) this.requestGapFill(1000);
+      await this.maybeSnapshot();
+    });
+  }
+
+  /** Resolve once all queued work for this conversation is done. */
+  idle(): Promise<void> {
+    return this.enqueue(async () => {});
+  }
+
+  /** Load (or return) the document; used by views that need more than the index. */
+  async ensureDoc(): Promise<ConversationDoc> {
+    if (this.doc) return this.doc;
+    const doc = new ConversationDoc();
+    const base = await this.deps.storage.get(K.docBase(this.id));
+    if (base) doc.loadTrusted(base);
+    const updates = await this.deps.storage.range(K.docUpdatesPrefix(this.id));
+    for (const [, u] of updates) doc.loadTrusted(u);
+    this.doc = doc;
+    if (updates.length > (this.deps.compactEvery ?? 500)) await this.compact();
+    return doc;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.doc?.destroy();
+    this.doc = null;
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch((err) => this.deps.report(err));
+    return next;
+  }
+
+  private async pushLocal(update: Uint8Array, entries: MessageEntry[]): Promise<void> {
+    const { secrets, keys, info } = this.deps;
+    const { epoch, key } = await keys.current(this.id, info.members);
+    const counter = this.state.counter + 1;
+    const env = sealEnvelope({ kind: 'update', conv: this.id, epoch, device: secrets.deviceId, counter }, update, key, secrets.device.signSecretKey);
+    const item: OutboxItem = { env: toBase64url(env), ids: entries.map((e) => [e.sentAt, e.id]) };
+    this.state.counter = counter;
+    const ops: StorageOp[] = [
+      { type: 'put', key: K.outbox(this.id, counter), value: toBytes(item) },
+      ...this.appendDocOps(update),
+      ...entries.map((e) => putEntryOp(this.id, e)),
+      this.stateOp(),
+    ];
+    await this.deps.storage.batch(ops);
+    if (entries.length) this.deps.onEntries(this.id, entries);
+    this.deps.send({ type: 'push', conv: this.id, counter, envelope: env });
+  }
+
+  private async flushOutbox(): Promise<void> {
+    for (const [k, v] of await this.deps.storage.range(K.outboxPrefix(this.id))) {
+      const item = fromBytes<OutboxItem>(v);
+      if (!this.deps.send({ type: 'push', conv: this.id, counter: outboxCounter(k), envelope: fromBase64url(item.env) })) return;
+    }
+  }
+
+  /** Apply every contiguous update we hold, starting at lastSeq + 1. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const next = this.state.lastSeq + 1;
+      if (this.ownSeqs.delete(next)) {
+        this.state.lastSeq = next;
+        this.state.sinceSnapshot++;
+        await this.deps.storage.put(K.convState(this.id), toBytes(this.state));
+        continue;
+      }
+      const p = this.pending.get(next);
+      if (!p) break;
+      this.pending.delete(next);
+      try {
+        await this.apply(next, p.env, p.kind);
+      } catch (err) {
+        // transient (network while fetching keys): keep it and try again shortly
+        this.pending.set(next, p);
+        this.scheduleRetry();
+        throw err;
+      }
+    }
+    await this.maybeSnapshot();
+  }
+
+  private async apply(seq: number, env: Uint8Array, kind: 'update' | 'snapshot'): Promise<void> {
+    let entries: MessageEntry[] = [];
+    let docOps: StorageOp[] = [];
+    try {
+      const header = readEnvelopeHeader(env);
+      const members = this.deps.info.members;
+      const dev = await this.deps.directory.device(header.device, members);
+      const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
+      const { plaintext } = openEnvelope(env, { kind, conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
+      const doc = await this.ensureDoc();
+      const change = doc.applyRemote(plaintext, kind);
+      docOps = this.appendDocOps(plaintext);
+      entries = await this.verifiedEntries(doc, change.messages);
+    } catch (err) {
+      if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
+      this.deps.report(err);
+      if (PARK.has(err.code)) docOps = [{ type: 'put', key: `parked/${this.id}/${seq}`, value: env }];
+    }
+    this.state.lastSeq = seq;
+    this.state.sinceSnapshot = kind === 'snapshot' ? 0 : this.state.sinceSnapshot + 1;
+    await this.deps.storage.batch([...docOps, ...entries.map((e) => putEntryOp(this.id, e)), this.stateOp()]);
+    if (entries.length) this.deps.onEntries(this.id, entries);
+  }
+
+  /** Updates we could not open yet (key or device not known then): try again, keep what still fails. */
+  private async retryParked(): Promise<void> {
+    const parked = await this.deps.storage.range(`parked/${this.id}/`);
+    for (const [k, env] of parked) {
+      try {
+        const header = readEnvelopeHeader(env);
+        const members = this.deps.info.members;
+        const dev = await this.deps.directory.device(header.device, members);
+        const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
+        const { plaintext } = openEnvelope(env, { kind: 'update', conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
+        const doc = await this.ensureDoc();
+        const change = doc.applyRemote(plaintext, 'update');
+        const entries = await this.verifiedEntries(doc, change.messages);
+        await this.deps.storage.batch([...this.appendDocOps(plaintext), ...entries.map((e) => putEntryOp(this.id, e)), { type: 'del', key: k }, this.stateOp()]);
+        if (entries.length) this.deps.onEntries(this.id, entries);
+      } catch (err) {
+        if (!isMekongError(err) || TRANSIENT.has(err.code) || PARK.has(err.code)) continue;
+        this.deps.report(err);
+        await this.deps.storage.delete(k);
+      }
+    }
+  }
+
+  private async verifiedEntries(doc: ConversationDoc, ids: string[]): Promise<MessageEntry[]> {
+    const out: MessageEntry[] = [];
+    for (const id of new Set(ids)) {
+      const m = doc.message(id);
+      if (!m) continue;
+      try {
+        const dev = await this.deps.directory.device(m.author.device, this.deps.info.members);
+        if (dev.userId !== m.author.user) throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Message author does not own the signing device.');
+        const { sig, ...unsigned } = m;
+        verifyMessage(dev.signPublicKey, canonicalMessage(this.id, unsigned), fromBase64url(sig));
+        out.push(entryFromMessage(m, 'sent'));
+      } catch (err) {
+        if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
+        this.deps.report(err);
+      }
+    }
+    return out;
+  }
+
+  private appendDocOps(update: Uint8Array): StorageOp[] {
+    this.state.docUpdates++;
+    return [{ type: 'put', key: K.docUpdate(this.id, this.state.docUpdates), value: update }];
+  }
+
+  private stateOp(): StorageOp {
+    return { type: 'put', key: K.convState(this.id), value: toBytes(this.state) };
+  }
+
+  private async compact(): Promise<void> {
+    if (!this.doc) return;
+    const updates = await this.deps.storage.range(K.docUpdatesPrefix(this.id));
+    await this.deps.storage.batch([
+      { type: 'put', key: K.docBase(this.id), value: this.doc.encodeState() },
+      ...updates.map(([k]) => ({ type: 'del' as const, key: k })),
+    ]);
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.state.sinceSnapshot < this.snapshotEvery || this.pending.size > 0) return;
+    if ((await this.outboxSize()) > 0) return;
+    const { secrets, keys, info } = this.deps;
+    const doc = await this.ensureDoc();
+    const { epoch, key } = await keys.current(this.id, info.members);
+    const seq = this.state.lastSeq;
+    const env = sealEnvelope({ kind: 'snapshot', conv: this.id, epoch, device: secrets.deviceId, counter: seq }, doc.encodeState(), key, secrets.device.signSecretKey);
+    if (env.length > MAX_SNAPSHOT_BYTES) return; // segmented histories are the remedy; see docs/decisions.md
+    if (!this.deps.send({ type: 'put-snapshot', conv: this.id, seq, envelope: env })) return;
+    this.state.sinceSnapshot = 0;
+    if (this.state.docUpdates > (this.deps.compactEvery ?? 500)) await this.compact();
+    await this.deps.storage.put(K.convState(this.id), toBytes(this.state));
+  }
+
+  private requestGapFill(delayMs = 0): void {
+    this.gapRequested = true;
+    const go = () => this.deps.send({ type: 'subscribe', conv: this.id, after: this.state.lastSeq });
+    if (delayMs === 0) go();
+    else this.scheduleRetry(delayMs);
+  }
+
+  private scheduleRetry(delayMs = 2000): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.closed) return;
+      this.gapRequested = true;
+      this.deps.send({ type: 'subscribe', conv: this.id, after: this.state.lastSeq });
+    }, delayMs);
+    (this.retryTimer as { unref?: () => void }).unref?.();
+  }
+}

@@ -1,0 +1,4 @@
+import { runFanoutBusContract } from './contract';
+import { createMemoryBus } from './memory';
+
+runFanoutBusContract('memory', async () => createMemoryBus());

@@ -1,0 +1,245 @@
+// One client connection: meters and decodes frames, runs them one at a time, and owns its subscriptions.
+import { randomUUID } from 'node:crypto';
+import {
+  CloseCode,
+  type Down,
+  decodeUp,
+  encodeDown,
+  ErrorCode,
+  isMekongError,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_TOKEN_BYTES,
+  MekongError,
+  type Up,
+} from '@mekong/schema';
+import type { Logger } from 'pino';
+import { authenticate } from './auth';
+import type { RelayContext } from './context';
+import { handleFrame } from './handlers';
+import type { Subscriber } from './hub';
+import { TokenBucket } from './limits';
+import type { BusMessage, RelaySocket } from './ports';
+import { clip, describeError } from './text';
+
+/** An auth frame is a tag, a version and a token; anything bigger before auth is not a client of ours. */
+const MAX_AUTH_FRAME_BYTES = MAX_TOKEN_BYTES + 64;
+
+/** Follow state of one conversation. While `buffer` is set a catch-up runs and live updates wait in it. */
+export interface Subscription {
+  buffer: Array<{ seq: number; envelope: Uint8Array }> | undefined;
+  /** The buffer overflowed and was dropped; catch-up must read the log once more. */
+  overflowed: boolean;
+}
+
+export class Connection implements Subscriber {
+  readonly id = randomUUID();
+  readonly logger: Logger;
+  state: 'awaiting-auth' | 'open' | 'closed' = 'awaiting-auth';
+  user: string | undefined;
+  device: string | undefined;
+  expiresAt = 0;
+  readonly subs = new Map<string, Subscription>();
+  private readonly members = new Map<string, number>(); // conv → when membership was last confirmed
+  private readonly bucket: TokenBucket;
+  private queue: Promise<void> = Promise.resolve();
+  private malformed = 0;
+  private authTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly ctx: RelayContext,
+    private readonly socket: RelaySocket,
+  ) {
+    this.logger = ctx.logger.child({ conn: this.id });
+    this.bucket = new TokenBucket(ctx.limits.framesPerSecond, ctx.limits.burst, ctx.now);
+    const ms = ctx.limits.authTimeoutMs;
+    this.authTimer = setTimeout(() => {
+      if (this.state === 'awaiting-auth') this.fatal(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, `authenticate within ${ms} ms of connecting`);
+    }, ms);
+    this.authTimer.unref?.();
+  }
+
+  /** A frame arrived from the transport. Never throws. */
+  receive(data: Uint8Array, binary = true): void {
+    if (this.state === 'closed') return;
+    try {
+      if (!binary) return this.malformedFrame(ErrorCode.MALFORMED_FRAME, 'send binary frames; text frames are not part of the protocol');
+      const max = this.state === 'awaiting-auth' ? Math.min(MAX_AUTH_FRAME_BYTES, this.ctx.limits.maxFrameBytes) : this.ctx.limits.maxFrameBytes;
+      if (data.byteLength > max) {
+        return this.fatal(ErrorCode.FRAME_TOO_LARGE, CloseCode.FRAME_TOO_LARGE, `frames are limited to ${max} bytes here`);
+      }
+      const metered = this.bucket.take();
+      if (metered === 'flood') return this.fatal(ErrorCode.RATE_LIMITED, CloseCode.RATE_LIMITED, 'too many frames after being told to slow down');
+      if (metered === 'limited') {
+        return this.sendError(ErrorCode.RATE_LIMITED, `slow down to ${this.ctx.limits.framesPerSecond} frames per second; this frame was dropped`);
+      }
+      let frame: Up;
+      try {
+        frame = decodeUp(data);
+      } catch (err) {
+        const code = isMekongError(err) ? err.code : ErrorCode.MALFORMED_FRAME;
+        return this.malformedFrame(code, err instanceof Error ? err.message : 'undecodable frame');
+      }
+      // one frame at a time: acks, errors and catch-up pages leave in the order the frames came in
+      this.queue = this.queue.then(() => this.process(frame));
+    } catch (err) {
+      this.internal(err, 'receive');
+    }
+  }
+
+  /** The transport is gone (the peer closed, or the socket died). */
+  transportClosed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.cleanup();
+  }
+
+  /** Resolves when the frames accepted so far have been handled. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  expired(): boolean {
+    return this.ctx.now() >= this.expiresAt;
+  }
+
+  send(frame: Down): void {
+    if (this.state === 'closed') return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeDown(frame);
+    } catch (err) {
+      this.logger.error({ err: describeError(err), frame: frame.type }, 'could not encode an outgoing frame');
+      return;
+    }
+    try {
+      this.socket.send(bytes);
+    } catch (err) {
+      this.logger.debug({ err: describeError(err) }, 'send failed; treating the socket as closed');
+      this.transportClosed();
+    }
+  }
+
+  sendError(code: ErrorCode, message: string, where: { conv?: string; counter?: number } = {}): void {
+    this.send({ type: 'error', code, message: clip(message, MAX_ERROR_MESSAGE_BYTES), conv: where.conv, counter: where.counter });
+  }
+
+  /** Error frame, then close: for what the connection cannot recover from. */
+  fatal(code: ErrorCode, closeCode: CloseCode, message: string): void {
+    this.sendError(code, message);
+    this.close(closeCode, message);
+  }
+
+  close(code: CloseCode, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.cleanup();
+    try {
+      // a WebSocket close reason is at most 123 bytes
+      this.socket.close(code, clip(reason, 123));
+    } catch (err) {
+      this.logger.debug({ err: describeError(err) }, 'socket close failed');
+    }
+    this.logger.debug({ code }, 'connection closed by relay');
+  }
+
+  /** Called by the hub for every bus message of a followed conversation. */
+  deliver(conv: string, msg: BusMessage): void {
+    if (this.state !== 'open' || msg.origin === this.id) return;
+    const sub = this.subs.get(conv);
+    if (!sub) return;
+    // nothing more flows to a device whose token ran out, even if it sends nothing
+    if (this.expired()) return this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
+    if (msg.kind === 'ephemeral') return this.send({ type: 'ephemeral', conv, envelope: msg.envelope });
+    if (!sub.buffer) return this.send({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope });
+    if (sub.buffer.length >= this.ctx.limits.catchUpPageSize) {
+      // everything published is already in the log, so dropping the buffer only costs another read
+      sub.buffer = [];
+      sub.overflowed = true;
+    }
+    sub.buffer.push({ seq: msg.seq, envelope: msg.envelope });
+  }
+
+  /** Membership of the authenticated user, answered from a short-lived per-connection cache when positive. */
+  async isMember(conv: string): Promise<boolean> {
+    const confirmed = this.members.get(conv);
+    const now = this.ctx.now();
+    if (confirmed !== undefined && now - confirmed < this.ctx.limits.membershipTtlMs) return true;
+    const ok = await this.ctx.directory.isMember(conv, this.user ?? '');
+    if (ok) this.members.set(conv, now);
+    else this.members.delete(conv);
+    return ok;
+  }
+
+  /** Throws NOT_MEMBER (and ends a subscription the user may no longer hold) unless the user is a member. */
+  async requireMember(conv: string): Promise<void> {
+    if (await this.isMember(conv)) return;
+    if (this.subs.has(conv)) {
+      this.unfollow(conv);
+      this.send({ type: 'unsubscribed', conv, code: ErrorCode.NOT_MEMBER });
+    }
+    throw new MekongError(ErrorCode.NOT_MEMBER, 'you are not a member of this conversation; ask a member to add you');
+  }
+
+  unfollow(conv: string): void {
+    if (!this.subs.delete(conv)) return;
+    this.ctx.hub.remove(conv, this);
+  }
+
+  /** Waits while the socket has a backlog, so catch-up does not pile a whole history into memory. */
+  async drained(): Promise<void> {
+    while (this.state !== 'closed' && this.socket.bufferedAmount > this.ctx.limits.drainHighWaterBytes) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** The auth handshake succeeded. */
+  opened(user: string, device: string, expiresAt: number): void {
+    this.state = 'open';
+    this.user = user;
+    this.device = device;
+    this.expiresAt = expiresAt;
+    clearTimeout(this.authTimer);
+  }
+
+  private async process(frame: Up): Promise<void> {
+    if (this.state === 'closed') return;
+    try {
+      if (frame.type === 'auth') return await authenticate(this, frame);
+      if (this.state === 'awaiting-auth') {
+        return this.fatal(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, 'send an auth frame first');
+      }
+      if (this.expired()) return this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
+      await handleFrame(this, frame);
+    } catch (err) {
+      const where = {
+        ...('conv' in frame ? { conv: frame.conv } : {}),
+        ...(frame.type === 'push' ? { counter: frame.counter } : {}),
+      };
+      if (isMekongError(err)) this.sendError(err.code, err.message, where);
+      else this.internal(err, frame.type, where);
+    }
+  }
+
+  private internal(err: unknown, during: string, where: { conv?: string; counter?: number } = {}): void {
+    this.logger.error({ err: describeError(err), during }, 'unexpected failure; the connection goes on');
+    this.sendError(ErrorCode.INTERNAL, 'the relay failed on this frame; retry it later', where);
+  }
+
+  private malformedFrame(code: ErrorCode, message: string): void {
+    this.malformed++;
+    if (this.malformed > this.ctx.limits.maxMalformedFrames) {
+      return this.fatal(code, CloseCode.PROTOCOL_ERROR, 'too many malformed frames');
+    }
+    this.sendError(code, message);
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.authTimer);
+    for (const conv of [...this.subs.keys()]) this.unfollow(conv);
+    this.ctx.forget(this);
+  }
+}

@@ -1,0 +1,16 @@
+// @mekong/relay: the stateless sync relay. Authenticates devices, orders encrypted envelopes per conversation, fans them out.
+export { createMemoryBus, type MemoryBusOptions } from './bus';
+export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from './limits';
+export {
+  createMemoryLogStore,
+  createSqlLogStore,
+  migrateRelay,
+  openSqliteLogStore,
+  openSqliteRelayDb,
+  type RelayDb,
+  type RelayLogTable,
+  type RelaySnapshotTable,
+  type SqlLogStoreOptions,
+} from './log';
+export type { BusMessage, Directory, FanoutBus, LogStore, RelaySocket, TokenVerifier } from './ports';
+export { type ConnectionHandle, createRelay, type Relay, type RelayDeps } from './relay';

@@ -1,0 +1,52 @@
+// The relay's ports: the few side effects it depends on, each small enough to implement in an afternoon.
+
+/**
+ * The durable, append-only log of encrypted envelopes, one sequence per conversation.
+ * Sequence numbers start at 1 and have no holes; an append is visible to `readAfter` once its promise resolves.
+ */
+export interface LogStore {
+  /** Atomic. A repeated (conv, device, counter) stores nothing and returns the seq of the first append. */
+  append(conv: string, device: string, counter: number, envelope: Uint8Array): Promise<{ seq: number; duplicate: boolean }>;
+  /** Entries with seq > `after`, ascending, at most `limit`. */
+  readAfter(conv: string, after: number, limit: number): Promise<Array<{ seq: number; envelope: Uint8Array }>>;
+  /** Highest seq of the conversation; 0 when it has none. */
+  head(conv: string): Promise<number>;
+  /** Stores the snapshot only when seq > the current snapshot's seq and seq <= head; says whether it did. */
+  putSnapshot(conv: string, seq: number, device: string, envelope: Uint8Array): Promise<boolean>;
+  latestSnapshot(conv: string): Promise<{ seq: number; envelope: Uint8Array } | undefined>;
+  close(): Promise<void>;
+}
+
+/** What travels on the fan-out bus. `origin` is the id of the connection that caused it, so that one is skipped. */
+export type BusMessage =
+  | { kind: 'update'; seq: number; envelope: Uint8Array; origin: string }
+  | { kind: 'ephemeral'; envelope: Uint8Array; origin: string };
+
+/**
+ * Fan-out between connections (in-process now, between relay processes later).
+ * At-most-once: a subscriber may miss messages; catch-up from the log repairs that.
+ */
+export interface FanoutBus {
+  publish(conv: string, msg: BusMessage): Promise<void>;
+  /** Returns the function that ends this subscription. */
+  subscribe(conv: string, handler: (msg: BusMessage) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Who may read and write a conversation. */
+export interface Directory {
+  isMember(conv: string, userId: string): Promise<boolean>;
+}
+
+/** Checks an access token. Throws MekongError UNAUTHENTICATED or TOKEN_EXPIRED when it is not acceptable. */
+export interface TokenVerifier {
+  verify(token: string): Promise<{ userId: string; deviceId?: string; expiresAt: number }>;
+}
+
+/** The relay's view of one client socket, whatever the transport. */
+export interface RelaySocket {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written; catch-up pauses while this is high. */
+  readonly bufferedAmount: number;
+}

@@ -1,0 +1,82 @@
+// Node binding: WebSocket upgrades on one path of an HTTP server, each socket handed to the relay core.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { RelaySocket } from './ports';
+import type { Relay } from './relay';
+import { describeError } from './text';
+
+export interface WebSocketAttachment {
+  close(): Promise<void>;
+}
+
+export interface AttachOptions {
+  path: string;
+  maxPayload: number;
+  logger: Logger;
+  isStopped: () => boolean;
+  /** Sockets that do not answer a ping within this interval are dropped. */
+  heartbeatMs?: number;
+}
+
+const toBytes = (data: RawData): Uint8Array =>
+  Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+
+export function attachWebSocket(relay: Pick<Relay, 'accept'>, server: Server, options: AttachOptions): WebSocketAttachment {
+  // perMessageDeflate off: envelopes are ciphertext and do not compress, and inflate is a memory attack surface
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false });
+  const alive = new WeakSet<WebSocket>();
+
+  const bind = (ws: WebSocket, req: IncomingMessage) => {
+    const socket: RelaySocket = {
+      send: (data) => ws.send(data, { binary: true }),
+      close: (code, reason) => ws.close(code, reason),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+    };
+    const handle = relay.accept(socket, { ip: req.socket.remoteAddress });
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    ws.on('message', (data, isBinary) => handle.onMessage(toBytes(data), isBinary));
+    ws.on('close', () => handle.onClose());
+    // 'close' always follows an 'error' (oversized payload, bad framing), so the relay learns of it there
+    ws.on('error', (err) => options.logger.debug({ err: describeError(err) }, 'websocket error'));
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://relay.invalid').pathname;
+    if (pathname !== options.path) return;
+    if (options.isStopped()) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => bind(ws, req));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, options.heartbeatMs ?? 30_000);
+  heartbeat.unref();
+
+  return {
+    async close() {
+      clearInterval(heartbeat);
+      // the relay has already sent close frames; sockets whose peer never answers are cut after a moment
+      const stragglers = setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, 1000);
+      stragglers.unref();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,6 @@
+// HTTP request and response schemas of the Hono services, one file per resource.
+export * from './backup';
+export * from './common';
+export * from './conversations';
+export * from './keys';
+export * from './users';

@@ -1,0 +1,114 @@
+// HTTP schemas of the accounts service (/api/users): registration, login, sessions, profiles, devices.
+import { z } from 'zod';
+import { BackupData, KeyBackup } from './backup';
+import { base64urlText, Bytes32, EpochMillis, ResourceId } from './common';
+
+/** 3–32 characters of [a-z0-9_.]; letters are folded to lower case, so "Lan" and "lan" are one name. */
+export const Username = z
+  .string()
+  .max(32)
+  .toLowerCase()
+  .regex(/^[a-z0-9_.]{3,32}$/, 'must be 3–32 characters of a–z, 0–9, _ and .');
+
+/** 1–64 characters after trimming, without control characters. */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
+/** DeviceCertificate of a device: bytes signed by the user's identity key. Opaque here; clients verify it. */
+export const DeviceCertificate = base64urlText(2048);
+
+/** Longest device name, in characters. */
+export const MAX_DEVICE_NAME = 64;
+
+/** Public keys of a new device. */
+export const NewDevice = z.strictObject({
+  signKey: Bytes32,
+  boxKey: Bytes32,
+  certificate: DeviceCertificate,
+  name: z.string().trim().min(1).max(MAX_DEVICE_NAME).optional(),
+});
+export type NewDevice = z.infer<typeof NewDevice>;
+
+/** What anyone signed in may know about a user. */
+export const UserProfile = z.object({
+  id: ResourceId,
+  username: z.string(),
+  displayName: z.string(),
+  identityKey: Bytes32,
+});
+export type UserProfile = z.infer<typeof UserProfile>;
+
+/** A fresh access token plus the refresh token that replaces the previous one. */
+export const TokenPair = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  /** Lifetime of the access token, in seconds. */
+  expiresIn: z.number().int().positive(),
+});
+export type TokenPair = z.infer<typeof TokenPair>;
+
+export const RegisterRequest = z.strictObject({
+  username: Username,
+  displayName: DisplayName,
+  /** Derived from the password on the client; the password itself never leaves the device. */
+  loginSecret: Bytes32,
+  identityKey: Bytes32,
+  /** The first encrypted key backup (version 1). */
+  backup: BackupData,
+  device: NewDevice,
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const RegisterResponse = TokenPair.extend({ user: UserProfile, deviceId: ResourceId });
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
+
+export const LoginRequest = z.strictObject({
+  username: Username,
+  loginSecret: Bytes32,
+  /** A device registered earlier from this browser; omitted on a new browser. */
+  deviceId: ResourceId.optional(),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const LoginResponse = TokenPair.extend({
+  user: UserProfile,
+  /** Null when the session has no device yet: register one with POST /api/users/me/devices. */
+  deviceId: ResourceId.nullable(),
+  backup: KeyBackup.nullable(),
+});
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+export const RefreshRequest = z.strictObject({ refreshToken: base64urlText(128) });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+export const RefreshResponse = TokenPair;
+export type RefreshResponse = z.infer<typeof RefreshResponse>;
+
+export const UpdateProfileRequest = z.strictObject({ displayName: DisplayName.optional() });
+export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
+
+export const UsernameParam = z.strictObject({ username: Username });
+export type UsernameParam = z.infer<typeof UsernameParam>;
+
+/** Public keys of one active device. */
+export const DevicePublic = z.object({
+  id: ResourceId,
+  signKey: Bytes32,
+  boxKey: Bytes32,
+  certificate: DeviceCertificate,
+  createdAt: EpochMillis,
+});
+export type DevicePublic = z.infer<typeof DevicePublic>;
+
+export const DeviceListResponse = z.object({ devices: z.array(DevicePublic) });
+export type DeviceListResponse = z.infer<typeof DeviceListResponse>;
+
+export const RegisterDeviceRequest = NewDevice;
+export type RegisterDeviceRequest = z.infer<typeof RegisterDeviceRequest>;
+
+export const RegisterDeviceResponse = TokenPair.extend({ deviceId: ResourceId });
+export type RegisterDeviceResponse = z.infer<typeof RegisterDeviceResponse>;

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeDown, encodeDown, type Down } from './down';
+import { ErrorCode, MekongError } from './errors';
+import { MAX_UPDATE_BYTES } from './limits';
+import { decodeUp, encodeUp, type Up } from './up';
+
+const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
+
+const ups: Up[] = [
+  { type: 'auth', protocol: 1, token: 'eyJhbGciOi.x.y' },
+  { type: 'subscribe', conv: 'c_1', after: 0 },
+  { type: 'subscribe', conv: 'c_1', after: 2 ** 40 },
+  { type: 'unsubscribe', conv: 'c_1' },
+  { type: 'push', conv: 'c_1', counter: 17, envelope: bytes(300) },
+  { type: 'put-snapshot', conv: 'c_1', seq: 99, envelope: bytes(5000) },
+  { type: 'ephemeral', conv: 'c_1', envelope: bytes(40) },
+  { type: 'ping', id: 3 },
+];
+const downs: Down[] = [
+  { type: 'welcome', protocol: 1, user: 'u1', device: 'd1', expiresAt: Date.now() },
+  { type: 'ack', conv: 'c', counter: 1, seq: 1 },
+  { type: 'update', conv: 'c', seq: 2, envelope: bytes(10) },
+  { type: 'snapshot', conv: 'c', seq: 3, envelope: bytes(10) },
+  { type: 'synced', conv: 'c', head: 3 },
+  { type: 'ephemeral', conv: 'c', envelope: bytes(1) },
+  { type: 'error', code: 'NOT_MEMBER', message: 'you are not a member of this conversation', conv: 'c' },
+  { type: 'error', code: 'RATE_LIMITED', message: 'slow down' },
+  { type: 'pong', id: 3 },
+  { type: 'unsubscribed', conv: 'c', code: 'NOT_MEMBER' },
+];
+
+function expectTyped(fn: () => unknown, codes: string[] = [ErrorCode.MALFORMED_FRAME, ErrorCode.FRAME_TOO_LARGE]) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MekongError);
+    expect(codes).toContain((err as MekongError).code);
+    return;
+  }
+  throw new Error('expected a typed error');
+}
+
+describe('frame codec', () => {
+  it('round-trips every up and down frame', () => {
+    for (const f of ups) expect(decodeUp(encodeUp(f))).toEqual(f);
+    for (const f of downs) expect(decodeDown(encodeDown(f))).toEqual(f);
+  });
+
+  it('is compact: a 300-byte push costs under 10 bytes of framing', () => {
+    const frame = encodeUp({ type: 'push', conv: 'c_abcdefgh', counter: 1000, envelope: bytes(300) });
+    expect(frame.length - 300).toBeLessThan(20);
+  });
+
+  it('refuses to encode values that break the schema', () => {
+    expectTyped(() => encodeUp({ type: 'push', conv: 'c', counter: -1, envelope: bytes(1) }));
+    expectTyped(() => encodeUp({ type: 'push', conv: 'c', counter: 1, envelope: bytes(MAX_UPDATE_BYTES + 1) }));
+    expectTyped(() => encodeUp({ type: 'subscribe', conv: 'x'.repeat(129), after: 0 }));
+  });
+
+  it('rejects truncations of every frame with a typed error', () => {
+    for (const f of ups) {
+      const b = encodeUp(f);
+      for (let n = 0; n < b.length; n++) expectTyped(() => decodeUp(b.subarray(0, n)));
+    }
+  });
+
+  it('rejects trailing bytes, unknown tags, bad utf-8 and lying length prefixes', () => {
+    const b = encodeUp({ type: 'unsubscribe', conv: 'ab' });
+    expectTyped(() => decodeUp(new Uint8Array([...b, 0])));
+    expectTyped(() => decodeUp(new Uint8Array([200, 1, 2])));
+    expectTyped(() => decodeUp(new Uint8Array([3, 2, 0xc3, 0x28])));
+    // push claiming a 2^32-byte envelope
+    expectTyped(() => decodeUp(new Uint8Array([4, 1, 99, 1, 0xff, 0xff, 0xff, 0xff, 0x0f])));
+  });
+
+  it('decodes arbitrary bytes to a frame or a typed error, never anything else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (raw) => {
+        try {
+          decodeUp(raw);
+          decodeDown(raw);
+        } catch (err) {
+          expect(err).toBeInstanceOf(MekongError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('decoded byte fields do not alias the input buffer', () => {
+    const b = encodeUp({ type: 'push', conv: 'c', counter: 1, envelope: bytes(4, 1) });
+    const f = decodeUp(b);
+    b.fill(0);
+    expect(f.type === 'push' && [...f.envelope]).toEqual([1, 1, 1, 1]);
+  });
+});

@@ -1,0 +1,47 @@
+// POST /login: exchange username + login secret for a session. Rate limited before any hashing,
+// and an unknown username looks exactly like a wrong secret (same answer, same hashing work).
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, LoginRequest, type LoginResponse, MekongError } from '@mekong/schema';
+import { Hono } from 'hono';
+import { jsonBody, limitBody } from '../http';
+import { enforceRateLimit } from '../rate-limit';
+import { openSession } from '../sessions';
+import { getBackup } from './backup-repo';
+import type { AccountsDeps } from './deps';
+import { findActiveDevice } from './devices-repo';
+import { tokenPair } from './issue';
+import { findUserByUsername, profileOf } from './users-repo';
+
+export function loginRoutes(deps: AccountsDeps): Hono {
+  const app = new Hono();
+  // A hash with the same parameters as real ones, verified when the username is unknown.
+  // Computed up front so the first unknown-username login costs no more than later ones.
+  const dummyHash = deps.hasher.hash(randomBytes(32).toString('base64url'));
+  dummyHash.catch((err) => deps.logger.error({ err }, 'dummy password hash failed'));
+
+  app.post('/login', limitBody(), jsonBody(LoginRequest), async (c) => {
+    const { username, loginSecret, deviceId } = c.req.valid('json');
+    await enforceRateLimit(deps.limits.loginPerIp, deps.clientIp(c));
+    await enforceRateLimit(deps.limits.loginPerUsername, username);
+
+    const user = await findUserByUsername(deps.db, username);
+    const ok = await deps.hasher.verify(user?.password_hash ?? (await dummyHash), loginSecret);
+    if (!user || !ok) {
+      throw new MekongError(ErrorCode.INVALID_CREDENTIALS, 'The username or password is wrong.');
+    }
+
+    // A device id that is not this user's active device is ignored: the client registers anew.
+    const device = deviceId === undefined ? undefined : await findActiveDevice(deps.db, user.id, deviceId);
+    const opened = await openSession(deps.db, deps.sessions, user.id, device?.id ?? null);
+    const backup = await getBackup(deps.db, user.id);
+    const res: LoginResponse = {
+      user: profileOf(user),
+      deviceId: device?.id ?? null,
+      backup: backup ?? null,
+      ...(await tokenPair(deps.tokens, opened.session, opened.refreshToken)),
+    };
+    return c.json(res);
+  });
+
+  return app;
+}

@@ -1,0 +1,11 @@
+// Sessions and refresh tokens.
+export { hashRefreshToken, newRefreshToken } from './refresh-token';
+export {
+  bindSessionDevice,
+  findActiveSession,
+  openSession,
+  revokeSession,
+  rotateRefreshToken,
+  type Session,
+  type SessionPolicy,
+} from './store';

@@ -1,0 +1,158 @@
+// Browser scenario: two people chat through the real server in headless Chromium, including a message
+// written offline, a reload while offline, and both sides ending with the same history.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMekong } from '@mekong/sync-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  buildWeb,
+  chatTexts,
+  hasChromium,
+  launchChromium,
+  messageWithText,
+  type Person,
+  register,
+  sendMessage,
+} from './helpers';
+
+const alice: Person = { username: 'alice', displayName: 'Alice Nguyễn', password: 'correct horse battery' };
+const bob: Person = { username: 'bob', displayName: 'Bảo Trần', password: 'staple battery horse' };
+const HELLO = 'Chào Bob! Cuối tuần này đi Cần Thơ không? 🚤';
+const REPLY = 'Đi chứ! Mình mang theo bánh xèo nhé.';
+const OFFLINE = 'Mình đang ở chỗ không có sóng, lát nữa gửi 📵';
+const LIVE = 30_000;
+
+interface Side {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', () => {
+  let dir: string;
+  let server: Awaited<ReturnType<typeof startMekong>>;
+  let browser: Browser;
+  let a: Side;
+  let b: Side;
+
+  async function openSide(locale: string): Promise<Side> {
+    const context = await browser.newContext({ locale, viewport: { width: 1100, height: 720 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(server.url);
+    return { context, page, errors };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mekong-browser-'));
+    const webDist = join(dir, 'web');
+    await buildWeb(webDist);
+    server = await startMekong({ port: 0, dataDir: join(dir, 'data'), webDist, logLevel: 'warn' });
+    browser = await launchChromium();
+    // Alice's browser speaks English, Bob's Vietnamese: both languages are exercised end to end.
+    a = await openSide('en-US');
+    b = await openSide('vi-VN');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers both people, each in their browser language', async () => {
+    expect(await a.page.getByTestId('auth-tab-register').innerText()).toBe('Create account');
+    expect(await b.page.getByTestId('auth-tab-register').innerText()).toBe('Tạo tài khoản');
+    await register(a.page, alice);
+    await register(b.page, bob);
+    expect(await a.page.getByTestId('me-name').innerText()).toBe(alice.displayName);
+    expect(await b.page.getByTestId('me-name').innerText()).toBe(bob.displayName);
+  });
+
+  it('says clearly when a username does not exist', async () => {
+    await a.page.getByTestId('new-chat-input').fill('nobody_here');
+    await a.page.getByTestId('new-chat-submit').click();
+    const error = a.page.getByTestId('new-chat-error');
+    await error.waitFor({ timeout: LIVE });
+    expect(await error.innerText()).toBe('No user is called “nobody_here”. Check the spelling.');
+  });
+
+  it('delivers a message live, and the reply back', async () => {
+    await a.page.getByTestId('new-chat-input').fill('bob');
+    await a.page.getByTestId('new-chat-submit').click();
+    await a.page.getByTestId('chat-peer-name').getByText(bob.displayName).waitFor({ timeout: LIVE });
+    await sendMessage(a.page, HELLO);
+    const sent = messageWithText(a.page, HELLO);
+    expect(await sent.getAttribute('data-mine')).toBe('true');
+    await expect.poll(() => sent.getAttribute('data-status'), { timeout: LIVE }).toBe('sent');
+
+    // Bob has no chat open: the conversation shows up in his list with an unread badge
+    const item = b.page.getByTestId('conversation-item');
+    await item.getByText(HELLO).waitFor({ timeout: LIVE });
+    expect(await item.getByTestId('unread-badge').getAttribute('data-count')).toBe('1');
+    expect(await item.innerText()).toContain(alice.displayName);
+    await item.click();
+    const received = messageWithText(b.page, HELLO);
+    await received.waitFor();
+    expect(await received.getAttribute('data-mine')).toBe('false');
+    await expect.poll(() => item.getByTestId('unread-badge').count()).toBe(0);
+
+    await sendMessage(b.page, REPLY);
+    await messageWithText(a.page, REPLY).waitFor({ timeout: LIVE });
+    expect(await messageWithText(a.page, REPLY).getAttribute('data-mine')).toBe('false');
+  });
+
+  it('keeps a message written offline pending, and shows the history after an offline reload', async () => {
+    // the offline reload needs the shell worker in control of Bob's page first
+    await b.page.waitForFunction(() => navigator.serviceWorker?.controller !== null, null, { timeout: LIVE });
+    await b.context.setOffline(true);
+    const banner = b.page.getByTestId('status-banner');
+    await banner.waitFor({ timeout: LIVE });
+    expect(await banner.getAttribute('data-status')).toBe('offline');
+    expect(await banner.innerText()).toBe('Mất kết nối — tin nhắn sẽ được gửi khi có mạng trở lại');
+
+    await sendMessage(b.page, OFFLINE);
+    const pending = messageWithText(b.page, OFFLINE);
+    expect(await pending.getAttribute('data-status')).toBe('pending');
+    expect(await pending.getByTestId('message-pending').count()).toBe(1);
+
+    // reload without network: the worker serves the app, IndexedDB the session, history and outbox
+    const reload = await b.page.reload();
+    expect(reload?.fromServiceWorker()).toBe(true);
+    await messageWithText(b.page, OFFLINE).waitFor({ timeout: LIVE });
+    expect(await chatTexts(b.page)).toEqual([HELLO, REPLY, OFFLINE]);
+    expect(await messageWithText(b.page, OFFLINE).getAttribute('data-status')).toBe('pending');
+    await b.page.getByTestId('status-banner').waitFor({ timeout: LIVE });
+
+    // Alice cannot have it yet
+    expect(await chatTexts(a.page)).toEqual([HELLO, REPLY]);
+  });
+
+  it('sends the pending message once back online', async () => {
+    await b.context.setOffline(false);
+    await expect
+      .poll(() => messageWithText(b.page, OFFLINE).getAttribute('data-status'), { timeout: LIVE })
+      .toBe('sent');
+    await b.page.getByTestId('status-banner').waitFor({ state: 'detached', timeout: LIVE });
+    await messageWithText(a.page, OFFLINE).waitFor({ timeout: LIVE });
+  });
+
+  it('ends with the same conversation, in the same order, on both sides', async () => {
+    const expected = [HELLO, REPLY, OFFLINE];
+    expect(await chatTexts(a.page)).toEqual(expected);
+    expect(await chatTexts(b.page)).toEqual(expected);
+    const mine = (p: Page) => p.getByTestId('message').evaluateAll((els) => els.map((e) => e.getAttribute('data-mine')));
+    expect(await mine(a.page)).toEqual(['true', 'false', 'false']);
+    expect(await mine(b.page)).toEqual(['false', 'true', 'true']);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await a.page.screenshot({ path: join(ARTIFACTS, 'alice-chat.png') });
+    await b.page.screenshot({ path: join(ARTIFACTS, 'bob-chat.png') });
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+// Helpers of the browser scenario: build the web app, start Chromium, and drive the UI by data-testid.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { expect } from 'vitest';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+
+/** Root of the web app, found from this file so the test runs from any working directory. */
+export const WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
+export const ARTIFACTS = fileURLToPath(new URL('./artifacts', import.meta.url));
+
+/**
+ * Production build of web/ into `outDir`, so the test serves exactly what `npm start` serves
+ * (service worker included) without touching web/dist, which a running server may be using.
+ * Vitest sets NODE_ENV=test, which would make Vite build a development bundle with
+ * import.meta.env.PROD false (and so no service worker): force production for the build only.
+ */
+export async function buildWeb(outDir: string): Promise<void> {
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: WEB_ROOT, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = previous;
+  }
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface Person {
+  username: string;
+  displayName: string;
+  password: string;
+}
+
+/** Fills the register tab and waits for the signed-in screen. */
+export async function register(page: Page, who: Person): Promise<void> {
+  await page.getByTestId('auth-tab-register').click();
+  await page.getByTestId('auth-username').fill(who.username);
+  await page.getByTestId('auth-displayname').fill(who.displayName);
+  await page.getByTestId('auth-password').fill(who.password);
+  await page.getByTestId('auth-submit').click();
+  await page.getByTestId('new-chat-input').waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Types into the composer and presses Enter, as a person would. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const input = page.getByTestId('composer-input');
+  await input.fill(text);
+  await input.press('Enter');
+  await expect.poll(() => input.inputValue()).toBe('');
+}
+
+/** The texts of the messages in the open chat, top to bottom. */
+export function chatTexts(page: Page): Promise<string[]> {
+  return page.getByTestId('message-text').allInnerTexts();
+}
+
+/** The last message in the open chat with exactly this text. */
+export function messageWithText(page: Page, text: string) {
+  return page.getByTestId('message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
+}

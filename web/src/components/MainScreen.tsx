@@ -1,0 +1,107 @@
+// The signed-in app: conversations on the left, the open chat on the right (one at a time on phones).
+import type { MekongClient, Session } from '@mekong/client-core';
+import { useState } from 'react';
+import { useConnectionStatus } from '../hooks/useConnectionStatus';
+import { useConversations } from '../hooks/useConversations';
+import { useHashRoute } from '../hooks/useHashRoute';
+import { useNow } from '../hooks/useNow';
+import { errorKey } from '../errors';
+import { useT } from '../i18n';
+import { Avatar } from './Avatar';
+import { ChatView } from './ChatView';
+import { ConversationList } from './ConversationList';
+import { LogoutIcon, Logo } from './icons';
+import { LangSwitch } from './LangSwitch';
+import { NewChatForm } from './NewChatForm';
+import { StatusBanner } from './StatusBanner';
+
+interface Props {
+  client: MekongClient;
+  session: Session;
+  onLoggedOut(): void;
+}
+
+export function MainScreen({ client, session, onLoggedOut }: Props) {
+  const t = useT();
+  const status = useConnectionStatus(client);
+  const { list, error } = useConversations(client);
+  const [openId, navigate] = useHashRoute();
+  const now = useNow();
+  const [leaving, setLeaving] = useState(false);
+  const [logoutError, setLogoutError] = useState<unknown>(null);
+
+  const logout = async () => {
+    setLeaving(true);
+    setLogoutError(null);
+    try {
+      await client.logout();
+      navigate(null);
+      onLoggedOut();
+    } catch (err) {
+      setLeaving(false);
+      setLogoutError(err);
+    }
+  };
+
+  return (
+    <div className={`main${openId ? ' main--chat-open' : ''}`}>
+      <StatusBanner status={status} />
+      <div className="main-panes">
+        <aside className="sidebar">
+          <header className="sidebar-header">
+            <Logo size={32} />
+            <div className="me">
+              <Avatar userId={session.userId} name={session.displayName} size="sm" />
+              <div className="me-names">
+                <strong data-testid="me-name">{session.displayName}</strong>
+                <span>{t('main.signedInAs', { username: session.username })}</span>
+              </div>
+            </div>
+            <LangSwitch />
+            <button
+              type="button"
+              className="icon-button"
+              data-testid="logout"
+              onClick={logout}
+              disabled={leaving}
+              aria-label={t('main.logout')}
+              title={t('main.logout')}
+            >
+              <LogoutIcon />
+            </button>
+          </header>
+          {logoutError ? (
+            <p className="form-error sidebar-error" role="alert">
+              {t(errorKey(logoutError))}
+            </p>
+          ) : null}
+          <NewChatForm client={client} ownUsername={session.username} onOpened={navigate} />
+          {error && !list ? (
+            <p className="form-error sidebar-error" role="alert">
+              {t(errorKey(error))}
+            </p>
+          ) : null}
+          {list && list.length === 0 ? (
+            <div className="empty-list" data-testid="empty-list">
+              <h2>{t('main.empty.title')}</h2>
+              <p>{t('main.empty.body')}</p>
+            </div>
+          ) : null}
+          {list && list.length > 0 ? (
+            <ConversationList conversations={list} selectedId={openId} now={now} onSelect={navigate} />
+          ) : null}
+        </aside>
+        {openId ? (
+          <ChatView key={openId} client={client} conversationId={openId} now={now} onBack={() => navigate(null)} />
+        ) : (
+          <section className="chat chat--none">
+            <div className="chat-placeholder">
+              <Logo size={72} />
+              <p>{t('main.pick')}</p>
+            </div>
+          </section>
+        )}
+      </div>
+    </div>
+  );
+}

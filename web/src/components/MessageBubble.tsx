@@ -1,0 +1,66 @@
+// One message: text, time, and for your own messages a clock (waiting for the relay) or a check (sent).
+import type { MessageView } from '@mekong/client-core';
+import { messageSummary } from '../conversations';
+import { isEmojiOnly } from '../emoji';
+import { formatClock } from '../format';
+import { useI18n } from '../i18n';
+import { CheckIcon, ClockIcon } from './icons';
+
+interface Props {
+  message: MessageView;
+  groupStart: boolean;
+  groupEnd: boolean;
+}
+
+export function MessageBubble({ message, groupStart, groupEnd }: Props) {
+  const { t, lang } = useI18n();
+  const time = formatClock(message.sentAt, lang);
+
+  if (message.kind === 'system') {
+    return (
+      <div className="message-system" data-testid="message" data-status={message.status} data-mine="false">
+        {message.text}
+      </div>
+    );
+  }
+
+  // a few emoji alone are drawn large, like a sticker
+  const big = !message.recalled && (message.kind === 'sticker' || isEmojiOnly(message.text));
+  const classes = [
+    'message',
+    message.mine ? 'message--mine' : 'message--theirs',
+    groupStart ? 'message--group-start' : '',
+    groupEnd ? 'message--group-end' : '',
+    big ? 'message--big' : '',
+    message.recalled ? 'message--recalled' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+
+  return (
+    <div
+      className={classes}
+      data-testid="message"
+      data-message-id={message.id}
+      data-status={message.status}
+      data-mine={message.mine ? 'true' : 'false'}
+    >
+      <div className="bubble">
+        <p className="message-text" data-testid="message-text">
+          {message.recalled ? t('chat.recalled') : message.kind === 'text' || big ? message.text : messageSummary(message, t)}
+        </p>
+        <span className="message-meta">
+          {message.editedAt && !message.recalled ? <span className="message-edited">{t('chat.edited')}</span> : null}
+          <time dateTime={new Date(message.sentAt).toISOString()}>{time}</time>
+          {message.mine ? (
+            message.status === 'pending' ? (
+              <ClockIcon className="message-status message-status--pending" data-testid="message-pending" title={t('chat.status.pending')} />
+            ) : (
+              <CheckIcon className="message-status message-status--sent" data-testid="message-sent" title={t('chat.status.sent')} />
+            )
+          ) : null}
+        </span>
+      </div>
+    </div>
+  );
+}
