@@ -62,27 +62,44 @@ export class Connection implements Subscriber {
   receive(data: Uint8Array, binary = true): void {
     if (this.state === 'closed') return;
     try {
-      if (!binary) return this.malformedFrame(ErrorCode.MALFORMED_FRAME, 'send binary frames; text frames are not part of the protocol');
-      const max = this.state === 'awaiting-auth' ? Math.min(MAX_AUTH_FRAME_BYTES, this.ctx.limits.maxFrameBytes) : this.ctx.limits.maxFrameBytes;
-      if (data.byteLength > max) {
-        return this.fatal(ErrorCode.FRAME_TOO_LARGE, CloseCode.FRAME_TOO_LARGE, `frames are limited to ${max} bytes here`);
-      }
-      const metered = this.bucket.take();
-      if (metered === 'flood') return this.fatal(ErrorCode.RATE_LIMITED, CloseCode.RATE_LIMITED, 'too many frames after being told to slow down');
-      if (metered === 'limited') {
-        return this.sendError(ErrorCode.RATE_LIMITED, `slow down to ${this.ctx.limits.framesPerSecond} frames per second; this frame was dropped`);
-      }
-      let frame: Up;
-      try {
-        frame = decodeUp(data);
-      } catch (err) {
-        const code = isMekongError(err) ? err.code : ErrorCode.MALFORMED_FRAME;
-        return this.malformedFrame(code, err instanceof Error ? err.message : 'undecodable frame');
-      }
+      const frame = this.admit(data, binary);
       // one frame at a time: acks, errors and catch-up pages leave in the order the frames came in
-      this.queue = this.queue.then(() => this.process(frame));
+      if (frame) {
+        // process() answers its own failures; the catch only guards against a bug in that answer
+        this.queue = this.queue.then(() => this.process(frame)).catch((err) => this.logger.error({ err: describeError(err) }, 'frame processing failed'));
+      }
     } catch (err) {
       this.internal(err, 'receive');
+    }
+  }
+
+  /** Size, rate and decoding checks; the decoded frame, or undefined after answering the client. */
+  private admit(data: Uint8Array, binary: boolean): Up | undefined {
+    const { limits } = this.ctx;
+    if (!binary) {
+      this.malformedFrame(ErrorCode.MALFORMED_FRAME, 'send binary frames; text frames are not part of the protocol');
+      return undefined;
+    }
+    const max = this.state === 'awaiting-auth' ? Math.min(MAX_AUTH_FRAME_BYTES, limits.maxFrameBytes) : limits.maxFrameBytes;
+    if (data.byteLength > max) {
+      this.fatal(ErrorCode.FRAME_TOO_LARGE, CloseCode.FRAME_TOO_LARGE, `frames are limited to ${max} bytes here`);
+      return undefined;
+    }
+    const metered = this.bucket.take();
+    if (metered === 'flood') {
+      this.fatal(ErrorCode.RATE_LIMITED, CloseCode.RATE_LIMITED, 'too many frames after being told to slow down');
+      return undefined;
+    }
+    if (metered === 'limited') {
+      this.sendError(ErrorCode.RATE_LIMITED, `slow down to ${limits.framesPerSecond} frames per second; this frame was dropped`);
+      return undefined;
+    }
+    try {
+      return decodeUp(data);
+    } catch (err) {
+      const code = isMekongError(err) ? err.code : ErrorCode.MALFORMED_FRAME;
+      this.malformedFrame(code, err instanceof Error ? err.message : 'undecodable frame');
+      return undefined;
     }
   }
 
@@ -151,16 +168,27 @@ export class Connection implements Subscriber {
     if (this.state !== 'open' || msg.origin === this.id) return;
     const sub = this.subs.get(conv);
     if (!sub) return;
-    // nothing more flows to a device whose token ran out, even if it sends nothing
-    if (this.expired()) return this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
-    if (msg.kind === 'ephemeral') return this.send({ type: 'ephemeral', conv, envelope: msg.envelope });
-    if (!sub.buffer) return this.send({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope });
-    if (sub.buffer.length >= this.ctx.limits.catchUpPageSize) {
-      // everything published is already in the log, so dropping the buffer only costs another read
-      sub.buffer = [];
-      sub.overflowed = true;
+    if (this.expired()) {
+      // nothing more flows to a device whose token ran out, even if it sends nothing
+      this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
+    } else if (msg.kind === 'ephemeral') {
+      this.send({ type: 'ephemeral', conv, envelope: msg.envelope });
+    } else if (sub.buffer) {
+      this.hold(sub, sub.buffer, { seq: msg.seq, envelope: msg.envelope });
+    } else {
+      this.send({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope });
     }
-    sub.buffer.push({ seq: msg.seq, envelope: msg.envelope });
+  }
+
+  /** Keeps a live update until the running catch-up has caught up with it. */
+  private hold(sub: Subscription, buffer: NonNullable<Subscription['buffer']>, entry: { seq: number; envelope: Uint8Array }): void {
+    if (buffer.length < this.ctx.limits.catchUpPageSize) {
+      buffer.push(entry);
+      return;
+    }
+    // everything published is already in the log, so dropping the buffer only costs another read
+    sub.buffer = [entry];
+    sub.overflowed = true;
   }
 
   /** Membership of the authenticated user, answered from a short-lived per-connection cache when positive. */
@@ -231,10 +259,8 @@ export class Connection implements Subscriber {
 
   private malformedFrame(code: ErrorCode, message: string): void {
     this.malformed++;
-    if (this.malformed > this.ctx.limits.maxMalformedFrames) {
-      return this.fatal(code, CloseCode.PROTOCOL_ERROR, 'too many malformed frames');
-    }
-    this.sendError(code, message);
+    if (this.malformed > this.ctx.limits.maxMalformedFrames) this.fatal(code, CloseCode.PROTOCOL_ERROR, 'too many malformed frames');
+    else this.sendError(code, message);
   }
 
   private cleanup(): void {

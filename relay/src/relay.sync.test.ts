@@ -1,7 +1,7 @@
 import { ErrorCode } from '@mekong/schema';
 import { describe, expect, it } from 'vitest';
 import { createMemoryBus } from './bus';
-import { createMemoryLogStore } from './log';
+import { createMemoryLogStore, openSqliteLogStore } from './log';
 import type { FanoutBus } from './ports';
 import { heldLog } from './test-support/held-log';
 import type { Peer } from './test-support/peer';
@@ -229,6 +229,13 @@ describe('relay: catch-up', () => {
     expect(trace(carolless)).toEqual(['update 9 m9', 'update 10 m10', 'synced 10']);
   });
 
+  it('reports the real head to a client that claims to be ahead of the log', async () => {
+    const { connect } = await seeded(2);
+    const bob = await connect('bob:d1');
+    expect(await subscribe(bob, 9)).toEqual({ type: 'synced', conv: 'room', head: 2 });
+    expect(bob.all('update')).toEqual([]);
+  });
+
   it('pages through a long log in order', async () => {
     const { connect } = await seeded(23, { limits: { catchUpPageSize: 5 } });
     const bob = await connect('bob:d1');
@@ -266,6 +273,21 @@ describe('relay: catch-up', () => {
     expect(trace(bob)).toEqual(['update 1 m1', 'update 2 m2', 'update 3 m3', 'update 4 m4', 'update 5 m5', 'synced 5']);
     push(alice, 3, 'm6');
     expect((await bob.next('update', (u) => u.seq === 6)).seq).toBe(6);
+  });
+
+  it('reads the log again when live updates overflow the catch-up buffer', async () => {
+    const log = heldLog(createMemoryLogStore());
+    const { connect } = await seeded(1, { log, limits: { catchUpPageSize: 2 } });
+    const bob = await connect('bob:d1');
+    const alice = await connect('alice:d2');
+    log.reads.hold();
+    bob.send({ type: 'subscribe', conv: 'room', after: 0 });
+    while (log.reads.waiting === 0) await tick();
+    for (let i = 2; i <= 5; i++) push(alice, i, `m${i}`); // 4 live updates, buffer holds 2
+    await alice.settle();
+    log.reads.release();
+    await bob.next('synced');
+    expect(trace(bob)).toEqual(['update 1 m1', 'update 2 m2', 'update 3 m3', 'update 4 m4', 'update 5 m5', 'synced 5']);
   });
 
   it('fills a gap when the client subscribes again from its last seq', async () => {
@@ -337,6 +359,29 @@ describe('relay: snapshots', () => {
     const snap = await log.latestSnapshot('room');
     expect(snap && [snap.seq, text(snap.envelope)]).toEqual([2, 'state@2']);
     expect(alice.all('error')).toHaveLength(2);
+  });
+});
+
+describe('relay: on the SQLite log', () => {
+  it('orders, deduplicates and serves catch-up from a durable store', async () => {
+    const log = await openSqliteLogStore(':memory:');
+    const { connect } = testRelay({ log });
+    const alice = await connect('alice:d1');
+    const bob = await connect('bob:d1');
+    await subscribe(bob);
+    for (let i = 1; i <= 4; i++) push(alice, i, `m${i}`);
+    push(alice, 2, 'm2 (resent)');
+    const acks = [];
+    for (let i = 0; i < 5; i++) acks.push((await alice.next('ack')).seq);
+    expect(acks).toEqual([1, 2, 3, 4, 2]);
+    alice.send({ type: 'put-snapshot', conv: 'room', seq: 3, envelope: bytes('state@3') });
+    await alice.settle();
+    await bob.settle();
+    expect(bob.all('update').map((u) => u.seq)).toEqual([1, 2, 3, 4]);
+    const late = await connect('bob:d2');
+    await subscribe(late, 1);
+    expect(trace(late)).toEqual(['snapshot 3 state@3', 'update 4 m4', 'synced 4']);
+    await log.close();
   });
 });
 

@@ -5,14 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMekong } from '@mekong/sync-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   buildWeb,
   chatTexts,
+  cuttableNetwork,
   hasChromium,
   launchChromium,
   messageWithText,
+  type Network,
   type Person,
   register,
   sendMessage,
@@ -26,9 +28,12 @@ const OFFLINE = 'Mình đang ở chỗ không có sóng, lát nữa gửi 📵';
 const LIVE = 30_000;
 
 interface Side {
+  name: string;
   context: BrowserContext;
   page: Page;
   errors: string[];
+  console: string[];
+  network: Network;
 }
 
 describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', () => {
@@ -37,15 +42,32 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
   let browser: Browser;
   let a: Side;
   let b: Side;
+  // the steps build on each other: after a failure the rest would only time out one by one
+  let failed = false;
 
-  async function openSide(locale: string): Promise<Side> {
+  async function openSide(name: string, locale: string): Promise<Side> {
     const context = await browser.newContext({ locale, viewport: { width: 1100, height: 720 } });
+    const network = await cuttableNetwork(context);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const side: Side = { name, context, page, errors: [], console: [], network };
+    page.on('pageerror', (err) => side.errors.push(err.message));
+    page.on('console', (m) => side.console.push(`${m.type()}: ${m.text()}`));
     await page.goto(server.url);
-    return { context, page, errors };
+    return side;
   }
+
+  beforeEach(({ skip, onTestFailed }) => {
+    if (failed) skip('an earlier step failed');
+    onTestFailed(async () => {
+      failed = true;
+      mkdirSync(ARTIFACTS, { recursive: true });
+      for (const side of [a, b]) {
+        if (!side) continue;
+        await side.page.screenshot({ path: join(ARTIFACTS, `failure-${side.name}.png`) }).catch(() => {});
+        console.error(`${side.name}'s page errors and console:\n${[...side.errors, ...side.console].join('\n')}`);
+      }
+    });
+  });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mekong-browser-'));
@@ -54,8 +76,8 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
     server = await startMekong({ port: 0, dataDir: join(dir, 'data'), webDist, logLevel: 'warn' });
     browser = await launchChromium();
     // Alice's browser speaks English, Bob's Vietnamese: both languages are exercised end to end.
-    a = await openSide('en-US');
-    b = await openSide('vi-VN');
+    a = await openSide('alice', 'en-US');
+    b = await openSide('bob', 'vi-VN');
   });
 
   afterAll(async () => {
@@ -109,7 +131,7 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
   it('keeps a message written offline pending, and shows the history after an offline reload', async () => {
     // the offline reload needs the shell worker in control of Bob's page first
     await b.page.waitForFunction(() => navigator.serviceWorker?.controller !== null, null, { timeout: LIVE });
-    await b.context.setOffline(true);
+    await b.network.goOffline();
     const banner = b.page.getByTestId('status-banner');
     await banner.waitFor({ timeout: LIVE });
     expect(await banner.getAttribute('data-status')).toBe('offline');
@@ -133,7 +155,7 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
   });
 
   it('sends the pending message once back online', async () => {
-    await b.context.setOffline(false);
+    await b.network.goOnline();
     await expect
       .poll(() => messageWithText(b.page, OFFLINE).getAttribute('data-status'), { timeout: LIVE })
       .toBe('sent');

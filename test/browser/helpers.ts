@@ -1,7 +1,7 @@
 // Helpers of the browser scenario: build the web app, start Chromium, and drive the UI by data-testid.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from 'playwright-core';
 import { build } from 'vite';
 import { expect } from 'vitest';
 
@@ -76,4 +76,42 @@ export function chatTexts(page: Page): Promise<string[]> {
 /** The last message in the open chat with exactly this text. */
 export function messageWithText(page: Page, text: string) {
   return page.getByTestId('message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
+}
+
+export interface Network {
+  goOffline(): Promise<void>;
+  goOnline(): Promise<void>;
+}
+
+/**
+ * Lets a test pull the plug on one browser context. `context.setOffline(true)` fails new requests
+ * and makes navigator.onLine false, but Chromium keeps an already open WebSocket working, which no
+ * real network outage does. So every /sync socket of the context runs through a proxy route that
+ * is closed when the network goes, and new sockets are refused until it comes back.
+ * Must be called before the context's pages connect.
+ */
+export async function cuttableNetwork(context: BrowserContext): Promise<Network> {
+  let offline = false;
+  const open = new Set<{ page: WebSocketRoute; server: WebSocketRoute }>();
+  await context.routeWebSocket(/\/sync(\?|$)/, async (page) => {
+    if (offline) return page.close({ code: 1001, reason: 'network unreachable' });
+    const link = { page, server: page.connectToServer() };
+    open.add(link);
+    page.onClose(() => open.delete(link));
+  });
+  return {
+    async goOffline() {
+      offline = true;
+      await context.setOffline(true);
+      for (const link of [...open]) {
+        open.delete(link);
+        await link.server.close().catch(() => {});
+        await link.page.close({ code: 1001, reason: 'network unreachable' }).catch(() => {});
+      }
+    },
+    async goOnline() {
+      offline = false;
+      await context.setOffline(false);
+    },
+  };
 }

@@ -45,7 +45,7 @@ function gate(): Gate & { pass(): Promise<void> } {
   };
 }
 
-/** `inner` with an `append` gate and a `readAfter` gate. */
+/** `inner` with a gate before each append and a gate after each read. */
 export function heldLog(inner: LogStore): LogStore & { appends: Gate; reads: Gate } {
   const appends = gate();
   const reads = gate();
@@ -57,8 +57,10 @@ export function heldLog(inner: LogStore): LogStore & { appends: Gate; reads: Gat
       return inner.append(...args);
     },
     async readAfter(...args) {
+      // read first, then wait: like a database read whose snapshot predates what commits meanwhile
+      const rows = await inner.readAfter(...args);
       await reads.pass();
-      return inner.readAfter(...args);
+      return rows;
     },
     head: (conv) => inner.head(conv),
     putSnapshot: (...args) => inner.putSnapshot(...args),

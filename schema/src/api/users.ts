@@ -26,6 +26,8 @@ export const MAX_DEVICE_NAME = 64;
 
 /** Public keys of a new device. */
 export const NewDevice = z.strictObject({
+  /** Chosen by the client so its identity key can certify the id before the server knows the device. */
+  id: ResourceId.optional(),
   signKey: Bytes32,
   boxKey: Bytes32,
   certificate: DeviceCertificate,
@@ -59,11 +61,12 @@ export const RegisterRequest = z.strictObject({
   identityKey: Bytes32,
   /** The first encrypted key backup (version 1). */
   backup: BackupData,
-  device: NewDevice,
+  /** Optional: clients usually add the device in a second call, once they know their user id. */
+  device: NewDevice.optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 
-export const RegisterResponse = TokenPair.extend({ user: UserProfile, deviceId: ResourceId });
+export const RegisterResponse = TokenPair.extend({ user: UserProfile, deviceId: ResourceId.nullable() });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;
 
 export const LoginRequest = z.strictObject({

@@ -1,11 +1,13 @@
 // Queries on devices and their public keys.
-import type { DevicePublic, NewDevice } from '@mekong/schema';
+import { type DevicePublic, ErrorCode, MekongError, type NewDevice } from '@mekong/schema';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db';
 import { newId } from '../ids';
 
 export async function insertDevice(db: Kysely<Db>, userId: string, device: NewDevice, now: number): Promise<string> {
-  const id = newId();
+  const id = device.id ?? newId();
+  const taken = await db.selectFrom('devices').select('id').where('id', '=', id).executeTakeFirst();
+  if (taken) throw new MekongError(ErrorCode.CONFLICT, 'That device id is in use; generate a new one.');
   await db
     .insertInto('devices')
     .values({

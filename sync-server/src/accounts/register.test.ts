@@ -46,6 +46,24 @@ describe('POST /api/users/register', () => {
     expect(await countRows(s.db, 'devices')).toBe(1);
   });
 
+  it('creates an account without a device; the session then has none until one is added', async () => {
+    const { device: _device, ...withoutDevice } = registerBody('no_device_yet');
+    const res = await call(s.app, 'POST', '/api/users/register', { body: withoutDevice });
+    expect(res.status).toBe(201);
+    expect((await res.json()).deviceId).toBeNull();
+  });
+
+  it('keeps a device id chosen by the client and refuses a second device with the same id', async () => {
+    const a = registerBody('chooser_a');
+    const res = await call(s.app, 'POST', '/api/users/register', { body: { ...a, device: { ...a.device, id: 'client-chosen-1' } } });
+    expect(res.status).toBe(201);
+    expect((await res.json()).deviceId).toBe('client-chosen-1');
+    const b = registerBody('chooser_b');
+    const dup = await call(s.app, 'POST', '/api/users/register', { body: { ...b, device: { ...b.device, id: 'client-chosen-1' } } });
+    expect(dup.status).toBe(409);
+    expect(await countRows(s.db, 'users', )).toBeGreaterThan(0);
+  });
+
   it('lets exactly one of two simultaneous registrations of a name through', async () => {
     const results = await Promise.all([1, 2, 3].map(() => call(s.app, 'POST', '/api/users/register', { body: registerBody('hoa') })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
@@ -54,10 +72,9 @@ describe('POST /api/users/register', () => {
   });
 
   const valid = registerBody('valid_name');
-  const { device: _device, ...withoutDevice } = valid;
   const cases: [string, unknown, Record<string, string>?][] = [
     ['an empty object', {}],
-    ['a missing device', withoutDevice],
+    ['a device id that is not url-safe', { ...valid, device: { ...valid.device, id: 'a b' } }],
     ['a number as username', { ...valid, username: 42 }],
     ['a too short username', { ...valid, username: 'ab' }],
     ['a username with spaces', { ...valid, username: 'lan nguyen' }],

@@ -34,7 +34,7 @@ export function registerRoutes(deps: AccountsDeps): Hono {
 
     const { deviceId, opened } = await deps.db.transaction().execute(async (trx) => {
       if (!(await insertUser(trx, user))) throw taken();
-      const deviceId = await insertDevice(trx, user.id, body.device, now);
+      const deviceId = body.device ? await insertDevice(trx, user.id, body.device, now) : null;
       await trx.insertInto('key_backups').values({ user_id: user.id, version: 1, data: body.backup, updated_at: now }).execute();
       return { deviceId, opened: await openSession(trx, deps.sessions, user.id, deviceId) };
     });

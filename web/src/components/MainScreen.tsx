@@ -5,6 +5,7 @@ import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useConversations } from '../hooks/useConversations';
 import { useHashRoute } from '../hooks/useHashRoute';
 import { useNow } from '../hooks/useNow';
+import { useReconnectWhenOnline } from '../hooks/useReconnectWhenOnline';
 import { errorKey } from '../errors';
 import { useT } from '../i18n';
 import { Avatar } from './Avatar';
@@ -24,6 +25,7 @@ interface Props {
 export function MainScreen({ client, session, onLoggedOut }: Props) {
   const t = useT();
   const status = useConnectionStatus(client);
+  useReconnectWhenOnline(client);
   const { list, error } = useConversations(client);
   const [openId, navigate] = useHashRoute();
   const now = useNow();

@@ -1,28 +1,37 @@
 // Tells the user when they are offline, so a clock on their message never looks like a bug.
 import type { ConnectionStatus } from '@mekong/client-core';
 import { useEffect, useState } from 'react';
+import { BANNER_GRACE_MS, bannerAt, initialBanner, nextBanner } from '../banner';
+import { useBrowserOnline } from '../hooks/useBrowserOnline';
 import { useT } from '../i18n';
 import { OfflineIcon } from './icons';
 
-/** A short reconnect is normal; only say "Connecting…" when it takes longer than this. */
-const CONNECTING_GRACE_MS = 1500;
-
 export function StatusBanner({ status }: { status: ConnectionStatus }) {
   const t = useT();
-  const [slow, setSlow] = useState(false);
+  const browserOnline = useBrowserOnline();
+  const [state, setState] = useState(() => initialBanner(status, Date.now()));
+  const [now, setNow] = useState(() => Date.now());
 
   useEffect(() => {
-    setSlow(false);
-    if (status !== 'connecting') return;
-    const timer = setTimeout(() => setSlow(true), CONNECTING_GRACE_MS);
-    return () => clearTimeout(timer);
+    setState((s) => nextBanner(s, status, Date.now()));
+    setNow(Date.now());
   }, [status]);
 
-  if (status === 'online' || (status === 'connecting' && !slow)) return null;
+  // re-render once the grace period is over, in case nothing else changes by then
+  useEffect(() => {
+    if (state.downSince === null) return;
+    const wait = state.downSince + BANNER_GRACE_MS - Date.now();
+    if (wait <= 0) return;
+    const timer = setTimeout(() => setNow(Date.now()), wait + 10);
+    return () => clearTimeout(timer);
+  }, [state.downSince]);
+
+  const banner = bannerAt(state, now, !browserOnline);
+  if (!banner) return null;
   return (
-    <div className={`status-banner status-banner--${status}`} data-testid="status-banner" data-status={status} role="status">
-      {status === 'offline' ? <OfflineIcon /> : <span className="spinner spinner--small" aria-hidden="true" />}
-      <span>{t(status === 'offline' ? 'status.offline' : 'status.connecting')}</span>
+    <div className={`status-banner status-banner--${banner}`} data-testid="status-banner" data-status={banner} role="status">
+      {banner === 'offline' ? <OfflineIcon /> : <span className="spinner spinner--small" aria-hidden="true" />}
+      <span>{t(banner === 'offline' ? 'status.offline' : 'status.connecting')}</span>
     </div>
   );
 }
