@@ -17,9 +17,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(opts: { logFile?: string; logLevel?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mekong-test-'));
-  let server = await startMekong({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), logLevel: 'silent', passwordHash: FAST_HASH });
+  const logging = { logLevel: opts.logLevel ?? 'silent', ...(opts.logFile ? { logFile: opts.logFile } : {}) };
+  let server = await startMekong({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), passwordHash: FAST_HASH, ...logging });
   const t: TestServer = {
     dir,
     port: server.port,
@@ -27,7 +28,7 @@ export async function startTestServer(): Promise<TestServer> {
     server,
     async restart() {
       await server.stop();
-      server = await startMekong({ port: t.port, host: '127.0.0.1', dataDir: join(dir, 'data'), logLevel: 'silent', passwordHash: FAST_HASH });
+      server = await startMekong({ port: t.port, host: '127.0.0.1', dataDir: join(dir, 'data'), passwordHash: FAST_HASH, ...logging });
       t.server = server;
     },
     async stop() {

@@ -22,6 +22,8 @@ export interface StartOptions {
   /** Built web app; defaults to web/dist of this repository. */
   webDist?: string;
   logLevel?: string;
+  /** Write logs to this file instead of stdout. */
+  logFile?: string;
   passwordHash?: ServicesOptions['passwordHash'];
 }
 
@@ -55,7 +57,10 @@ function tokenSecret(dataDir: string): Uint8Array {
 export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const logger = pino({ name: 'mekong', level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info' });
+  const level = opts.logLevel ?? process.env.LOG_LEVEL ?? 'info';
+  const logger = opts.logFile
+    ? pino({ name: 'mekong', level }, pino.destination({ dest: opts.logFile, sync: true }))
+    : pino({ name: 'mekong', level });
   const db = await openDatabase(join(dataDir, 'mekong.db'));
   await migrateToLatest(db);
   const relayDb = db as unknown as Kysely<RelayDb>;

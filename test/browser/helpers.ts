@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from 'playwright-core';
 import { build } from 'vite';
-import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
@@ -65,7 +64,8 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   const input = page.getByTestId('composer-input');
   await input.fill(text);
   await input.press('Enter');
-  await expect.poll(() => input.inputValue()).toBe('');
+  // the composer empties itself once the message is handed to the client
+  await page.waitForFunction(() => document.querySelector<HTMLTextAreaElement>('[data-testid="composer-input"]')?.value === '');
 }
 
 /** The texts of the messages in the open chat, top to bottom. */

@@ -193,7 +193,8 @@ export class KeyManager {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await this.api.call<{ version: number; data: string }>('GET', '/api/users/me/backup');
       const contents = openBackup(this.secrets.backupKey, cur.data);
-      const m = (contents.epochs[conv] ??= {});
+      const m = contents.epochs[conv] ?? {};
+      contents.epochs[conv] = m;
       for (const [e, k] of learned) m[String(e)] = k;
       try {
         await this.api.call('PUT', '/api/users/me/backup', {

@@ -14,7 +14,9 @@ export const LARGE_BODY_LIMIT = 2 * 1024 * 1024;
 export function limitBody(maxSize: number = DEFAULT_BODY_LIMIT) {
   return bodyLimit({
     maxSize,
-    onError: () => {
+    onError: (c) => {
+      // the rest of the body is never read, so the connection cannot be reused for another request
+      c.header('Connection', 'close');
       throw new MekongError(ErrorCode.PAYLOAD_TOO_LARGE, `Send at most ${maxSize} bytes in this request.`);
     },
   });
