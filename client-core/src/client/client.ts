@@ -210,6 +210,7 @@ export class Client implements MekongClient {
   }
 
   private async start(secrets: DeviceSecrets): Promise<void> {
+    if (this.session) this.profiles.set(this.session.userId, { username: this.session.username, displayName: this.session.displayName });
     const directory = new DeviceDirectory(this.api, this.opts.storage);
     const keys = new KeyManager(secrets, this.opts.storage, this.api, directory);
     const url = new URL('/sync', this.opts.server);
