@@ -10,6 +10,12 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // libsodium ships its WebAssembly inlined (~0.5 MB minified). It gets a chunk of its own, so a
+    // new release of the app does not make every user download it again, and a limit that fits it.
+    chunkSizeWarningLimit: 600,
+    rolldownOptions: {
+      output: { codeSplitting: { groups: [{ name: 'sodium', test: /node_modules[\\/]libsodium/ }] } },
+    },
   },
   server: {
     proxy: {

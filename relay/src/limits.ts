@@ -24,8 +24,8 @@ export interface RelayLimits {
 
 export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameBytes: MAX_FRAME_BYTES,
-  framesPerSecond: 100,
-  burst: 200,
+  framesPerSecond: 300,
+  burst: 600,
   maxConnectionsPerUser: 20,
   maxSubscriptionsPerConnection: 1000,
   authTimeoutMs: 10_000,

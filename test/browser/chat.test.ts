@@ -25,6 +25,9 @@ const bob: Person = { username: 'bob', displayName: 'Bảo Trần', password: 's
 const HELLO = 'Chào Bob! Cuối tuần này đi Cần Thơ không? 🚤';
 const REPLY = 'Đi chứ! Mình mang theo bánh xèo nhé.';
 const OFFLINE = 'Mình đang ở chỗ không có sóng, lát nữa gửi 📵';
+/** More than one window of history (the client opens the newest 50), to exercise loading older. */
+const BURST = Array.from({ length: 52 }, (_, i) => `Tin số ${i + 1}`);
+const LAST = BURST[BURST.length - 1] ?? '';
 const LIVE = 30_000;
 
 interface Side {
@@ -35,6 +38,8 @@ interface Side {
   console: string[];
   network: Network;
 }
+
+if (!hasChromium) console.warn('Skipping the browser scenario: /usr/bin/chromium is not installed (apt-get install chromium).');
 
 describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', () => {
   let dir: string;
@@ -87,12 +92,12 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
   });
 
   it('registers both people, each in their browser language', async () => {
-    expect(await a.page.getByTestId('auth-tab-register').innerText()).toBe('Create account');
-    expect(await b.page.getByTestId('auth-tab-register').innerText()).toBe('Tạo tài khoản');
+    expect(await a.page.getByTestId('auth-tab-register').textContent()).toBe('Create account');
+    expect(await b.page.getByTestId('auth-tab-register').textContent()).toBe('Tạo tài khoản');
     await register(a.page, alice);
     await register(b.page, bob);
-    expect(await a.page.getByTestId('me-name').innerText()).toBe(alice.displayName);
-    expect(await b.page.getByTestId('me-name').innerText()).toBe(bob.displayName);
+    expect(await a.page.getByTestId('me-name').textContent()).toBe(alice.displayName);
+    expect(await b.page.getByTestId('me-name').textContent()).toBe(bob.displayName);
   });
 
   it('says clearly when a username does not exist', async () => {
@@ -100,7 +105,7 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
     await a.page.getByTestId('new-chat-submit').click();
     const error = a.page.getByTestId('new-chat-error');
     await error.waitFor({ timeout: LIVE });
-    expect(await error.innerText()).toBe('No user is called “nobody_here”. Check the spelling.');
+    expect(await error.textContent()).toBe('No user is called “nobody_here”. Check the spelling.');
   });
 
   it('delivers a message live, and the reply back', async () => {
@@ -116,12 +121,14 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
     const item = b.page.getByTestId('conversation-item');
     await item.getByText(HELLO).waitFor({ timeout: LIVE });
     expect(await item.getByTestId('unread-badge').getAttribute('data-count')).toBe('1');
-    expect(await item.innerText()).toContain(alice.displayName);
+    expect(await b.page.title()).toBe('(1) Mekong');
+    expect(await item.textContent()).toContain(alice.displayName);
     await item.click();
     const received = messageWithText(b.page, HELLO);
     await received.waitFor();
     expect(await received.getAttribute('data-mine')).toBe('false');
     await expect.poll(() => item.getByTestId('unread-badge').count()).toBe(0);
+    expect(await b.page.title()).toBe('Mekong');
 
     await sendMessage(b.page, REPLY);
     await messageWithText(a.page, REPLY).waitFor({ timeout: LIVE });
@@ -135,7 +142,7 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
     const banner = b.page.getByTestId('status-banner');
     await banner.waitFor({ timeout: LIVE });
     expect(await banner.getAttribute('data-status')).toBe('offline');
-    expect(await banner.innerText()).toBe('Mất kết nối — tin nhắn sẽ được gửi khi có mạng trở lại');
+    expect(await banner.textContent()).toBe('Mất kết nối — tin nhắn sẽ được gửi khi có mạng trở lại');
 
     await sendMessage(b.page, OFFLINE);
     const pending = messageWithText(b.page, OFFLINE);
@@ -176,5 +183,63 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
     await b.page.screenshot({ path: join(ARTIFACTS, 'bob-chat.png') });
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
+  });
+
+  it('loads older messages when scrolled to the top, keeping the reader in place', async () => {
+    for (const text of BURST) await sendMessage(a.page, text);
+    await messageWithText(b.page, LAST).waitFor({ timeout: LIVE });
+    const all = [HELLO, REPLY, OFFLINE, ...BURST];
+
+    // a fresh page opens only the newest window of the history
+    await b.page.reload();
+    await messageWithText(b.page, LAST).waitFor({ timeout: LIVE });
+    const first = await chatTexts(b.page);
+    expect(first.length).toBeLessThan(all.length);
+    expect(first).toEqual(all.slice(all.length - first.length));
+
+    const list = b.page.getByTestId('message-list');
+    const oldestShown = messageWithText(b.page, first[0] ?? '');
+    await list.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await b.page.getByTestId('history-start').waitFor({ timeout: LIVE });
+    expect(await chatTexts(b.page)).toEqual(all);
+    // the message that was on top before the older page arrived is still on screen
+    const box = await oldestShown.boundingBox();
+    const view = await list.boundingBox();
+    expect(box && view && box.y >= view.y && box.y + box.height <= view.y + view.height).toBe(true);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('remembers the chosen language across a reload', async () => {
+    await a.page.getByTestId('lang-switch').selectOption('vi');
+    expect(await a.page.getByTestId('logout').getAttribute('aria-label')).toBe('Đăng xuất');
+    await a.page.reload();
+    await a.page.getByTestId('logout').waitFor({ timeout: LIVE });
+    expect(await a.page.getByTestId('logout').getAttribute('aria-label')).toBe('Đăng xuất');
+    expect(await a.page.evaluate(() => document.documentElement.lang)).toBe('vi');
+  });
+
+  it('logs out, refuses a wrong password, and logs back in to the same conversation', async () => {
+    await a.page.getByTestId('logout').click();
+    await a.page.getByTestId('auth-tab-login').waitFor({ timeout: LIVE });
+    await a.page.getByTestId('auth-tab-login').click();
+    await a.page.getByTestId('auth-username').fill(alice.username);
+    await a.page.getByTestId('auth-password').fill('not the password');
+    await a.page.getByTestId('auth-submit').click();
+    const error = a.page.getByTestId('auth-error');
+    await error.waitFor({ timeout: LIVE });
+    expect(await error.textContent()).toBe('Sai tên người dùng hoặc mật khẩu.');
+
+    await a.page.getByTestId('auth-password').fill(alice.password);
+    await a.page.getByTestId('auth-submit').click();
+    await a.page.getByTestId('new-chat-input').waitFor({ timeout: LIVE });
+    const item = a.page.getByTestId('conversation-item');
+    await item.getByText(bob.displayName).waitFor({ timeout: LIVE });
+    await item.click();
+    // the conversation and its history are back; the newest message is on screen
+    await messageWithText(a.page, LAST).waitFor({ timeout: LIVE });
+    expect(await messageWithText(a.page, LAST).getAttribute('data-mine')).toBe('true');
+    expect(a.errors).toEqual([]);
   });
 });

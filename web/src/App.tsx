@@ -15,7 +15,7 @@ export function App() {
   const [boot, setBoot] = useState<Boot>({ phase: 'starting' });
   const [attempt, setAttempt] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the retry trigger
+  // runs again when `attempt` changes: that is the "Try again" button
   useEffect(() => {
     let alive = true;
     setBoot({ phase: 'starting' });

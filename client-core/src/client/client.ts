@@ -276,6 +276,7 @@ export class Client implements MekongClient {
         run.replicas.get(f.conv)?.onSynced(f.head);
         return;
       case 'error':
+        if (f.code === ErrorCode.RATE_LIMITED || f.code === ErrorCode.UNAVAILABLE) this.scheduleResend();
         this.report(new MekongError(isCode(f.code) ? f.code : ErrorCode.INTERNAL, f.message, { conv: f.conv, counter: f.counter }));
         return;
       case 'unsubscribed':
@@ -284,6 +285,18 @@ export class Client implements MekongClient {
       default:
         return;
     }
+  }
+
+  private resendTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The relay dropped some pushes: resend every outbox shortly (the relay deduplicates). */
+  private scheduleResend(): void {
+    if (this.resendTimer) return;
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = null;
+      if (this.status === 'online') for (const r of this.run?.replicas.values() ?? []) r.resendOutbox();
+    }, 1000);
+    (this.resendTimer as { unref?: () => void }).unref?.();
   }
 
   private bumpHead(conv: string, seq: number): void {

@@ -2,6 +2,7 @@
 // refreshes the token on the open socket before it expires, and dispatches decoded frames.
 import { CloseCode, type Down, decodeDown, encodeUp, PROTOCOL_VERSION, type Up } from '@mekong/schema';
 import type { Transport, TransportConnection } from '../transport/port';
+import { type PacerOptions, PushPacer } from './pacer';
 
 export type ConnectionStatus = 'offline' | 'connecting' | 'online';
 
@@ -18,6 +19,7 @@ export interface ConnectionDeps {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
+  pacing?: PacerOptions;
 }
 
 const FATAL_CLOSES = new Set<number>([CloseCode.UNSUPPORTED_PROTOCOL, CloseCode.REVOKED]);
@@ -36,8 +38,16 @@ export class RelayConnection {
   private running = false;
   private generation = 0;
   status: ConnectionStatus = 'offline';
+  private readonly pacer: PushPacer;
 
-  constructor(private readonly deps: ConnectionDeps) {}
+  constructor(private readonly deps: ConnectionDeps) {
+    this.pacer = new PushPacer((f) => this.conn?.send(encodeUp(f)), deps.pacing);
+  }
+
+  /** Pushes queued or awaiting acknowledgement on this connection. */
+  get pendingPushes(): number {
+    return this.pacer.pending;
+  }
 
   start(): void {
     if (this.running) return;
@@ -47,6 +57,7 @@ export class RelayConnection {
 
   stop(): void {
     this.running = false;
+    this.pacer.reset();
     this.generation++;
     this.clearTimers();
     this.conn?.close(CloseCode.NORMAL, 'client closing');
@@ -71,7 +82,8 @@ export class RelayConnection {
   /** Send when authenticated; returns false when offline (the caller keeps it in its outbox). */
   send(frame: Up): boolean {
     if (this.status !== 'online' || !this.conn) return false;
-    this.conn.send(encodeUp(frame));
+    if (frame.type === 'push') this.pacer.push(frame);
+    else this.conn.send(encodeUp(frame));
     return true;
   }
 
@@ -103,14 +115,20 @@ export class RelayConnection {
           }
           return;
         }
+        if (frame.type === 'ack') this.pacer.acked(frame.conv, frame.counter);
         if (frame.type === 'error' && (frame.code === 'TOKEN_EXPIRED' || frame.code === 'UNAUTHENTICATED')) {
           void this.authenticate(conn, gen);
+        }
+        if (frame.type === 'error' && (frame.code === 'RATE_LIMITED' || frame.code === 'UNAVAILABLE')) {
+          // the relay dropped or failed a frame; the outbox resend (see onFrame's caller) recovers it
+          this.pacer.forgetInFlight();
         }
         this.deps.onFrame(frame);
       },
       onClose: (code, reason) => {
         if (gen !== this.generation) return;
         this.conn = null;
+        this.pacer.reset();
         this.clearTimers();
         this.setStatus('offline');
         if (FATAL_CLOSES.has(code)) {

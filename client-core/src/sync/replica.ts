@@ -103,6 +103,11 @@ export class Replica {
     void this.enqueue(() => this.flushOutbox());
   }
 
+  /** Send every unacknowledged update again (duplicates are dropped by the relay). */
+  resendOutbox(): void {
+    void this.enqueue(() => this.flushOutbox());
+  }
+
   /** Number of local updates not yet acknowledged by the relay. */
   async outboxSize(): Promise<number> {
     return (await this.deps.storage.range(K.outboxPrefix(this.id))).length;

@@ -15,7 +15,6 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const empty = text.trim().length === 0;
 
   // grow with the text up to a few lines, then scroll inside
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the height must be measured again whenever the text changes
   useLayoutEffect(() => {
     const el = input.current;
     if (!el) return;

@@ -1,6 +1,6 @@
 // The signed-in app: conversations on the left, the open chat on the right (one at a time on phones).
 import type { MekongClient, Session } from '@mekong/client-core';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useConversations } from '../hooks/useConversations';
 import { useHashRoute } from '../hooks/useHashRoute';
@@ -11,7 +11,7 @@ import { useT } from '../i18n';
 import { Avatar } from './Avatar';
 import { ChatView } from './ChatView';
 import { ConversationList } from './ConversationList';
-import { LogoutIcon, Logo } from './icons';
+import { Logo, LogoutIcon } from './icons';
 import { LangSwitch } from './LangSwitch';
 import { NewChatForm } from './NewChatForm';
 import { StatusBanner } from './StatusBanner';
@@ -30,6 +30,13 @@ export function MainScreen({ client, session, onLoggedOut }: Props) {
   const [openId, navigate] = useHashRoute();
   const now = useNow();
   const [leaving, setLeaving] = useState(false);
+
+  // unread messages outside the open chat show in the tab title, as in every messenger
+  const unread = (list ?? []).reduce((sum, c) => sum + (c.id === openId ? 0 : c.unread), 0);
+  const appName = t('app.name');
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) ${appName}` : appName;
+  }, [unread, appName]);
   const [logoutError, setLogoutError] = useState<unknown>(null);
 
   const logout = async () => {
@@ -51,12 +58,11 @@ export function MainScreen({ client, session, onLoggedOut }: Props) {
       <div className="main-panes">
         <aside className="sidebar">
           <header className="sidebar-header">
-            <Logo size={32} />
             <div className="me">
               <Avatar userId={session.userId} name={session.displayName} size="sm" />
               <div className="me-names">
                 <strong data-testid="me-name">{session.displayName}</strong>
-                <span>{t('main.signedInAs', { username: session.username })}</span>
+                <span title={t('main.signedInAs', { username: session.username })}>@{session.username}</span>
               </div>
             </div>
             <LangSwitch />

@@ -1,5 +1,6 @@
 // One message: text, time, and for your own messages a clock (waiting for the relay) or a check (sent).
 import type { MessageView } from '@mekong/client-core';
+import { memo } from 'react';
 import { messageSummary } from '../conversations';
 import { isEmojiOnly } from '../emoji';
 import { formatClock } from '../format';
@@ -12,7 +13,7 @@ interface Props {
   groupEnd: boolean;
 }
 
-export function MessageBubble({ message, groupStart, groupEnd }: Props) {
+function Bubble({ message, groupStart, groupEnd }: Props) {
   const { t, lang } = useI18n();
   const time = formatClock(message.sentAt, lang);
 
@@ -64,3 +65,23 @@ export function MessageBubble({ message, groupStart, groupEnd }: Props) {
     </div>
   );
 }
+
+/** The client hands out fresh objects on every change; re-render a bubble only when what it shows changed. */
+function sameBubble(a: Props, b: Props): boolean {
+  const x = a.message;
+  const y = b.message;
+  return (
+    a.groupStart === b.groupStart &&
+    a.groupEnd === b.groupEnd &&
+    x.id === y.id &&
+    x.status === y.status &&
+    x.text === y.text &&
+    x.kind === y.kind &&
+    x.sentAt === y.sentAt &&
+    x.editedAt === y.editedAt &&
+    x.recalled === y.recalled &&
+    x.mine === y.mine
+  );
+}
+
+export const MessageBubble = memo(Bubble, sameBubble);

@@ -51,10 +51,13 @@ export function useConversation(client: MekongClient, id: string): ConversationS
   const loadOlder = useCallback(() => {
     if (!conversation || loadingOlder || !hasOlder) return;
     setLoadingOlder(true);
+    const before = conversation.messages().length;
     conversation.loadOlder(PAGE).then(
       (more) => {
-        setHasOlder(more);
-        setMessages([...conversation.messages()]);
+        const all = conversation.messages();
+        // a short page means the start was reached: say so now rather than after another scroll
+        setHasOlder(more && all.length - before >= PAGE);
+        setMessages([...all]);
         setLoadingOlder(false);
       },
       () => setLoadingOlder(false),

@@ -27,7 +27,7 @@ export const en = {
   'auth.required.password': 'Enter your password.',
 
   'main.newChat.label': 'Start a chat by username',
-  'main.newChat.placeholder': 'Username, e.g. lan.nguyen',
+  'main.newChat.placeholder': 'Find someone by username',
   'main.newChat.submit': 'Chat',
   'main.newChat.self': 'That is your own username. Enter a friend’s username.',
   'main.newChat.notFound': 'No user is called “{username}”. Check the spelling.',

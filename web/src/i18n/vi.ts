@@ -28,7 +28,7 @@ export const vi: Record<MessageKey, string> = {
   'auth.required.password': 'Hãy nhập mật khẩu.',
 
   'main.newChat.label': 'Bắt đầu trò chuyện theo tên người dùng',
-  'main.newChat.placeholder': 'Tên người dùng, ví dụ lan.nguyen',
+  'main.newChat.placeholder': 'Tìm theo tên người dùng',
   'main.newChat.submit': 'Nhắn tin',
   'main.newChat.self': 'Đây là tên người dùng của bạn. Hãy nhập tên của một người bạn.',
   'main.newChat.notFound': 'Không có người dùng nào tên “{username}”. Hãy kiểm tra lại chính tả.',
