@@ -27,6 +27,8 @@ export interface ClientOptions {
   /** How often to look for conversations started by others, while online. Default 5 s. */
   pollIntervalMs?: number;
   snapshotEvery?: number;
+  /** Reconnect backoff bounds in ms (default 250 ms to 15 s). */
+  reconnect?: { minMs?: number; maxMs?: number };
 }
 
 interface StoredSession {
@@ -225,6 +227,8 @@ export class Client implements MekongClient {
         if (s !== 'online') this.syncedSinceOnline.clear();
         for (const cb of this.listeners.status) cb(s);
       },
+      ...(this.opts.reconnect?.minMs !== undefined ? { minBackoffMs: this.opts.reconnect.minMs } : {}),
+      ...(this.opts.reconnect?.maxMs !== undefined ? { maxBackoffMs: this.opts.reconnect.maxMs } : {}),
       onProblem: (reason, fatal) => this.report(new MekongError(fatal ? ErrorCode.UNAVAILABLE : ErrorCode.MALFORMED_FRAME, reason)),
     });
     this.run = { secrets, directory, keys, connection, replicas: new Map(), poll: null };
@@ -232,6 +236,7 @@ export class Client implements MekongClient {
       if (k.endsWith('/info')) await this.ensureReplica(fromBytes<ConvInfo>(v));
     }
     connection.start();
+    this.watchNetwork(connection);
     const every = this.opts.pollIntervalMs ?? 5000;
     this.run.poll = setInterval(() => {
       if (this.status === 'online') this.refreshConversations().catch((e) => this.report(e));
@@ -239,7 +244,28 @@ export class Client implements MekongClient {
     (this.run.poll as { unref?: () => void }).unref?.();
   }
 
+  private unwatchNetwork: (() => void) | null = null;
+
+  /** In a browser, follow the system's online/offline events instead of waiting for timeouts. */
+  private watchNetwork(connection: RelayConnection): void {
+    const g = globalThis as unknown as {
+      addEventListener?: (t: string, cb: () => void) => void;
+      removeEventListener?: (t: string, cb: () => void) => void;
+    };
+    if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return;
+    const online = () => connection.reconnectNow();
+    const offline = () => connection.drop();
+    g.addEventListener('online', online);
+    g.addEventListener('offline', offline);
+    this.unwatchNetwork = () => {
+      g.removeEventListener?.('online', online);
+      g.removeEventListener?.('offline', offline);
+    };
+  }
+
   private async stop(): Promise<void> {
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = null;
     const run = this.run;
     if (!run) return;
     this.run = null;

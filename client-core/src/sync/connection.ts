@@ -20,6 +20,8 @@ export interface ConnectionDeps {
   maxBackoffMs?: number;
   random?: () => number;
   pacing?: PacerOptions;
+  /** Ping after this long without a frame; give up after twice as long. Default 15 s. */
+  heartbeatMs?: number;
 }
 
 const FATAL_CLOSES = new Set<number>([CloseCode.UNSUPPORTED_PROTOCOL, CloseCode.REVOKED]);
@@ -35,6 +37,9 @@ export class RelayConnection {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private lastFrameAt = 0;
+  private pingId = 0;
   private running = false;
   private generation = 0;
   status: ConnectionStatus = 'offline';
@@ -67,6 +72,8 @@ export class RelayConnection {
 
   /** Reconnect now instead of waiting for the backoff timer (e.g. the browser came back online). */
   reconnectNow(): void {
+    // a connection attempt in flight keeps going, but if it fails the next one starts at once
+    this.attempt = 0;
     if (!this.running || this.status !== 'offline') return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -99,6 +106,7 @@ export class RelayConnection {
       },
       onMessage: (data) => {
         if (gen !== this.generation) return;
+        this.lastFrameAt = Date.now();
         let frame: Down;
         try {
           frame = decodeDown(data);
@@ -109,6 +117,7 @@ export class RelayConnection {
         if (frame.type === 'welcome') {
           this.attempt = 0;
           this.scheduleRefresh(frame.expiresAt, gen);
+          this.startHeartbeat(conn, gen);
           if (this.status !== 'online') {
             this.setStatus('online');
             this.deps.onOnline();
@@ -176,7 +185,26 @@ export class RelayConnection {
     }, delay);
   }
 
+  /**
+   * A socket can die without a close event (a laptop lid, a dead NAT mapping). Ping when the
+   * line has been quiet; if nothing at all arrives for two intervals, drop it and reconnect.
+   */
+  private startHeartbeat(conn: TransportConnection, gen: number): void {
+    if (this.heartbeat) return;
+    const every = this.deps.heartbeatMs ?? 15_000;
+    this.lastFrameAt = Date.now();
+    this.heartbeat = setInterval(() => {
+      if (gen !== this.generation) return;
+      const quiet = Date.now() - this.lastFrameAt;
+      if (quiet > 2 * every) conn.close(CloseCode.GOING_AWAY, 'no answer from the relay');
+      else if (quiet > every / 2) conn.send(encodeUp({ type: 'ping', id: ++this.pingId }));
+    }, every / 2);
+    (this.heartbeat as { unref?: () => void }).unref?.();
+  }
+
   private clearTimers(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     if (this.timer) clearTimeout(this.timer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.timer = null;

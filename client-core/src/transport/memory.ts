@@ -13,6 +13,8 @@ export type MemoryAcceptor = (server: MemoryServerSide) => { onMessage(data: Uin
 
 interface Pending {
   deliver(): void;
+  /** frames of one connection direction keep their order */
+  lane: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export function createMemoryNetwork(accept: MemoryAcceptor, opts: { manual?: boo
   const queue: Pending[] = [];
   const live = new Set<{ drop(): void }>();
   let online = true;
+  let lanes = 0;
   const schedule = (p: Pending) => {
     if (opts.manual) queue.push(p);
     else queueMicrotask(() => p.deliver());
@@ -32,17 +35,19 @@ export function createMemoryNetwork(accept: MemoryAcceptor, opts: { manual?: boo
 
   const transport: Transport = (_url, handlers: TransportHandlers): TransportConnection => {
     let open = true;
+    const up = ++lanes;
+    const down = ++lanes;
     const shut = (code: number, reason: string, notifyServer: boolean) => {
       if (!open) return;
       open = false;
       live.delete(entry);
       if (notifyServer) serverHandlers?.onClose();
-      schedule({ deliver: () => handlers.onClose(code, reason) });
+      schedule({ deliver: () => handlers.onClose(code, reason), lane: down });
     };
     const entry = { drop: () => shut(1006, 'network dropped', true) };
     let serverHandlers: ReturnType<MemoryAcceptor> | undefined;
     if (!online) {
-      schedule({ deliver: () => handlers.onClose(1006, 'offline') });
+      schedule({ deliver: () => handlers.onClose(1006, 'offline'), lane: down });
       return { send() {}, close() {} };
     }
     live.add(entry);
@@ -50,16 +55,16 @@ export function createMemoryNetwork(accept: MemoryAcceptor, opts: { manual?: boo
       send: (data) => {
         if (!open) return;
         const copy = data.slice();
-        schedule({ deliver: () => open && handlers.onMessage(copy) });
+        schedule({ deliver: () => open && handlers.onMessage(copy), lane: down });
       },
       close: (code, reason) => shut(code, reason, false),
     });
-    schedule({ deliver: () => open && handlers.onOpen() });
+    schedule({ deliver: () => open && handlers.onOpen(), lane: down });
     return {
       send: (data) => {
         if (!open) return;
         const copy = data.slice();
-        schedule({ deliver: () => open && serverHandlers?.onMessage(copy) });
+        schedule({ deliver: () => open && serverHandlers?.onMessage(copy), lane: up });
       },
       close: (code = 1000, reason = '') => shut(code, reason, true),
     };
@@ -75,6 +80,27 @@ export function createMemoryNetwork(accept: MemoryAcceptor, opts: { manual?: boo
         n++;
       }
       return n;
+    },
+    /**
+     * Deliver one queued frame chosen by `random` among the connections that have one; frames of
+     * one connection stay in order, as on a real socket. Returns false when nothing is queued.
+     */
+    deliverOne(random: () => number): boolean {
+      if (queue.length === 0) return false;
+      const heads = new Map<number, number>();
+      queue.forEach((p, i) => {
+        if (!heads.has(p.lane)) heads.set(p.lane, i);
+      });
+      const choices = [...heads.values()];
+      const i = choices[Math.floor(random() * choices.length)]!;
+      const [p] = queue.splice(i, 1);
+      p!.deliver();
+      return true;
+    },
+    /** Drop one open connection chosen by `random`. */
+    dropOne(random: () => number): void {
+      const all = [...live];
+      if (all.length) all[Math.floor(random() * all.length)]!.drop();
     },
     /** Drop every open connection, as a network failure would. */
     dropAll() {
