@@ -39,8 +39,8 @@ export async function startTestServer(opts: { logFile?: string; logLevel?: strin
   return t;
 }
 
-export async function newClient(server: TestServer, name: string): Promise<MekongClient> {
-  return createNodeClient({ server: server.url, home: join(server.dir, 'homes', name), pollIntervalMs: 300 });
+export async function newClient(server: TestServer, name: string, opts: { snapshotEvery?: number } = {}): Promise<MekongClient> {
+  return createNodeClient({ server: server.url, home: join(server.dir, 'homes', name), pollIntervalMs: 300, ...opts });
 }
 
 /** Poll until `check` passes or time runs out. */

@@ -22,14 +22,32 @@ export type BusMessage =
   | { kind: 'update'; seq: number; envelope: Uint8Array; origin: string }
   | { kind: 'ephemeral'; envelope: Uint8Array; origin: string };
 
+/** One handler's subscription to a conversation on the bus. */
+export interface BusSubscription {
+  /**
+   * Resolves once messages published from then on reach the handler; rejects (MekongError UNAVAILABLE)
+   * when the bus cannot subscribe in time. Read the log only after it resolves, so nothing committed
+   * between that read and going live can fall between the two.
+   */
+  readonly ready: Promise<void>;
+  /** Ends this subscription; idempotent. */
+  unsubscribe(): void;
+}
+
 /**
- * Fan-out between connections (in-process now, between relay processes later).
+ * Fan-out between connections, in one process or between relay processes.
  * At-most-once: a subscriber may miss messages; catch-up from the log repairs that.
  */
 export interface FanoutBus {
   publish(conv: string, msg: BusMessage): Promise<void>;
-  /** Returns the function that ends this subscription. */
-  subscribe(conv: string, handler: (msg: BusMessage) => void): () => void;
+  subscribe(conv: string, handler: (msg: BusMessage) => void): BusSubscription;
+  /**
+   * Calls `listener` when the bus may have lost messages (a dropped connection, a failed publish,
+   * an unreadable payload), once live delivery works again: for one conversation, or for every
+   * conversation when `conv` is undefined. Subscribers then re-read the log. Returns the function
+   * that stops listening.
+   */
+  onGap(listener: (conv?: string) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -31,6 +31,8 @@ interface ReplicaState {
   counter: number;
   docUpdates: number;
   sinceSnapshot: number;
+  /** send time of this device's newest message: each new one gets a strictly later time, so a fast typist's messages keep their order */
+  lastSentAt?: number;
 }
 
 interface OutboxItem {
@@ -125,11 +127,12 @@ export class Replica {
         author: { user: secrets.userId, device: secrets.deviceId },
         kind: 'text',
         body: text,
-        sentAt: this.deps.now(),
+        sentAt: Math.max(this.deps.now(), (this.state.lastSentAt ?? 0) + 1),
         ...(replyTo ? { replyTo } : {}),
       };
       const sig = toBase64url(signMessage(secrets.device.signSecretKey, canonicalMessage(this.id, unsigned)));
       const msg: Message = { ...unsigned, sig };
+      this.state.lastSentAt = msg.sentAt;
       if (!Message.safeParse(msg).success) throw new MekongError(ErrorCode.BAD_REQUEST, 'That message is too long; split it up.');
       const doc = await this.ensureDoc();
       const update = doc.putMessage(msg);

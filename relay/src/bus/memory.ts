@@ -7,7 +7,7 @@ export interface MemoryBusOptions {
   onHandlerError?: (err: unknown) => void;
 }
 
-/** A FanoutBus inside one process. Handlers run before publish() resolves. */
+/** A FanoutBus inside one process. Handlers run before publish() resolves; subscriptions are ready at once. */
 export function createMemoryBus(options: MemoryBusOptions = {}): FanoutBus {
   const handlers = new Map<string, Set<(msg: BusMessage) => void>>();
   let closed = false;
@@ -34,13 +34,19 @@ export function createMemoryBus(options: MemoryBusOptions = {}): FanoutBus {
         handlers.set(conv, set);
       }
       set.add(entry);
-      return () => {
-        const current = handlers.get(conv);
-        if (!current) return;
-        current.delete(entry);
-        if (current.size === 0) handlers.delete(conv);
+      return {
+        // delivery is synchronous and in-process, so the subscription is live as soon as it exists
+        ready: Promise.resolve(),
+        unsubscribe() {
+          const current = handlers.get(conv);
+          if (!current) return;
+          current.delete(entry);
+          if (current.size === 0) handlers.delete(conv);
+        },
       };
     },
+    // nothing is ever lost in between publish and handler, so there is no gap to report
+    onGap: () => () => {},
     async close() {
       closed = true;
       handlers.clear();
