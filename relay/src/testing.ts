@@ -1,6 +1,6 @@
 // @mekong/relay test kit: the port contract suites, an in-memory socket to a relay, and identity fakes.
 // Imports vitest, so only test code may load it.
-export { runFanoutBusContract } from './bus/contract';
+export { type FanoutBusContractOptions, runFanoutBusContract } from './bus/contract';
 export { type LogStoreFixture, runLogStoreContract } from './log/contract';
 export { createFakeDirectory, createFakeTokens, type FakeClaims } from './test-support/fakes';
 export { connectInMemory, type InMemoryClient } from './test-support/memory-socket';

@@ -45,7 +45,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): FanoutBus {
         },
       };
     },
-    // nothing is ever lost in between publish and handler, so there is no gap to report
+    // nothing is lost between publish and handler in one process, so there is never a gap to report
     onGap: () => () => {},
     async close() {
       closed = true;

@@ -1,5 +1,6 @@
-// Schema of the relay's log. Portable SQL (SQLite now, PostgreSQL later); own migration tables so it can share a database.
-import { type Kysely, type Migration, Migrator, PostgresAdapter } from 'kysely';
+// Schema of the relay's log. Portable SQL (SQLite and PostgreSQL); own migration tables so it can share a database.
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { currentSchema, isPostgres } from './engine';
 
 export interface RelayLogTable {
   conv: string;
@@ -18,14 +19,21 @@ export interface RelaySnapshotTable {
   created_at: number;
 }
 
+/** The last seq handed out per conversation; its row lock is what orders concurrent appends. */
+export interface RelayHeadsTable {
+  conv: string;
+  head: number;
+}
+
 /** Tables the relay owns. */
 export interface RelayDb {
   relay_log: RelayLogTable;
   relay_snapshots: RelaySnapshotTable;
+  relay_heads: RelayHeadsTable;
 }
 
 // PostgreSQL calls binary columns bytea; SQLite calls them blob
-const binaryType = (db: Kysely<unknown>) => (db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob');
+const binaryType = (db: Kysely<unknown>) => (isPostgres(db) ? 'bytea' : 'blob');
 
 const migrations: Record<string, Migration> = {
   '0001_relay_log': {
@@ -56,6 +64,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('relay_log').execute();
     },
   },
+  // Replaces max(seq) + 1 with a counter row per conversation: upserting it locks the row, so appends
+  // from any number of relay processes queue on it instead of colliding and retrying.
+  '0002_relay_heads': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('relay_heads')
+        .addColumn('conv', 'text', (c) => c.primaryKey())
+        .addColumn('head', 'bigint', (c) => c.notNull())
+        .execute();
+      await sql`insert into relay_heads (conv, head) select conv, max(seq) from relay_log group by conv`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('relay_heads').execute();
+    },
+  },
 };
 
 /** Brings the relay tables to the latest version. Safe to call on every start and from several processes. */
@@ -65,6 +88,7 @@ export async function migrateRelay<DB>(db: Kysely<DB>): Promise<void> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'relay_migrations',
     migrationLockTableName: 'relay_migrations_lock',
+    migrationTableSchema: await currentSchema(db as Kysely<unknown>),
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;

@@ -1,4 +1,6 @@
-// LogStore over kysely. Sequence numbers are assigned inside a transaction as max(seq) + 1 of the conversation.
+// LogStore over kysely (SQLite or PostgreSQL). Each append bumps the conversation's row in
+// relay_heads inside its transaction; that row lock orders appends across relay processes, and a
+// rollback gives the number back, so seqs stay gapless.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { Kysely, Transaction } from 'kysely';
 import type { LogStore } from '../ports';
@@ -10,27 +12,61 @@ export interface SqlLogStoreOptions {
   now?: () => number;
 }
 
-// Two writers that race for the same seq (PostgreSQL under READ COMMITTED) or the same dedup key
-// collide on a constraint; the loser retries in a fresh transaction, where it sees the winner's row.
-const MAX_ATTEMPTS = 100;
+type Executor = Kysely<RelayDb> | Transaction<RelayDb>;
+type AppendResult = { seq: number; duplicate: boolean };
 
-/** True for a primary-key or unique violation on SQLite (better-sqlite3) and PostgreSQL (pg). */
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+// A retry happens only after a race (see classify); a handful settles any of them.
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Why an append transaction failed, when a retry can fix it:
+ * - 'dedup': another append of the same (conv, device, counter) committed after our check; re-reading finds it.
+ * - 'seq': the head row lags the log (rows written by an older relay that still used max(seq) + 1).
+ * - 'busy': SQLite shared with another process, which wrote after our transaction's first read.
+ */
+function classify(err: unknown): 'dedup' | 'seq' | 'busy' | undefined {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code === '23505' && e?.constraint === 'relay_log_dedup') return 'dedup';
+  if (code === '23505' && e?.constraint === 'relay_log_pk') return 'seq';
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'seq';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return 'dedup';
+  if (code.startsWith('SQLITE_BUSY')) return 'busy';
+  return undefined;
 }
 
-// drivers return Buffers (and PostgreSQL bigints as strings); hand out plain values
-const bytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+// Drivers return Buffers, and PostgreSQL pools may return either. Hand out plain Uint8Arrays that own
+// their memory: a Buffer view can pin (and expose through .buffer) a larger shared slab.
+const bytes = (b: Uint8Array): Uint8Array =>
+  Object.getPrototypeOf(b) === Uint8Array.prototype && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
+    ? b
+    : new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 const toDriver = (b: Uint8Array): Uint8Array => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-async function headIn(db: Kysely<RelayDb> | Transaction<RelayDb>, conv: string): Promise<number> {
+async function headIn(db: Executor, conv: string): Promise<number> {
+  const row = await db.selectFrom('relay_heads').select('head').where('conv', '=', conv).executeTakeFirst();
+  return Number(row?.head ?? 0);
+}
+
+function findSeq(db: Executor, conv: string, device: string, counter: number) {
+  return db
+    .selectFrom('relay_log')
+    .select('seq')
+    .where('conv', '=', conv)
+    .where('device', '=', device)
+    .where('counter', '=', counter)
+    .executeTakeFirst();
+}
+
+/** Raises the head to the log's highest seq, after a writer that bypassed relay_heads. */
+async function repairHead(db: Executor, conv: string): Promise<void> {
   const row = await db
     .selectFrom('relay_log')
-    .select((eb) => eb.fn.max('seq').as('head'))
+    .select((eb) => eb.fn.max('seq').as('top'))
     .where('conv', '=', conv)
     .executeTakeFirst();
-  return Number(row?.head ?? 0);
+  const top = Number(row?.top ?? 0);
+  await db.updateTable('relay_heads').set({ head: top }).where('conv', '=', conv).where('head', '<', top).execute();
 }
 
 /** A LogStore on a migrated database (see migrateRelay). */
@@ -45,16 +81,17 @@ export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptio
   const appendOnce = (conv: string, device: string, counter: number, envelope: Uint8Array) =>
     live()
       .transaction()
-      .execute(async (trx) => {
-        const existing = await trx
-          .selectFrom('relay_log')
-          .select('seq')
-          .where('conv', '=', conv)
-          .where('device', '=', device)
-          .where('counter', '=', counter)
-          .executeTakeFirst();
+      .execute(async (trx): Promise<AppendResult> => {
+        // A resend is answered before the head is touched, so it neither waits on the lock nor uses a number.
+        const existing = await findSeq(trx, conv, device, counter);
         if (existing) return { seq: Number(existing.seq), duplicate: true };
-        const seq = (await headIn(trx, conv)) + 1;
+        const { head } = await trx
+          .insertInto('relay_heads')
+          .values({ conv, head: 1 })
+          .onConflict((oc) => oc.column('conv').doUpdateSet({ head: (eb) => eb('relay_heads.head', '+', 1) }))
+          .returning('head')
+          .executeTakeFirstOrThrow();
+        const seq = Number(head);
         await trx
           .insertInto('relay_log')
           .values({ conv, seq, device, counter, envelope: toDriver(envelope), created_at: now() })
@@ -68,7 +105,11 @@ export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptio
         try {
           return await appendOnce(conv, device, counter, envelope);
         } catch (err) {
-          if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(err)) throw err;
+          // the failed transaction was rolled back, head bump included, so no seq was used up
+          const cause = classify(err);
+          if (attempt >= MAX_ATTEMPTS || cause === undefined) throw err;
+          if (cause === 'seq') await repairHead(live(), conv);
+          if (cause === 'busy') await new Promise((ok) => setTimeout(ok, attempt * Math.random() * 5));
         }
       }
     },
@@ -88,16 +129,15 @@ export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptio
       live()
         .transaction()
         .execute(async (trx) => {
-          if (seq > (await headIn(trx, conv))) return false;
-          const current = await trx.selectFrom('relay_snapshots').select('seq').where('conv', '=', conv).executeTakeFirst();
-          if (seq <= Number(current?.seq ?? 0)) return false;
+          if (seq < 1 || seq > (await headIn(trx, conv))) return false;
           const row = { seq, device, envelope: toDriver(envelope), created_at: now() };
-          await trx
+          // the conditional upsert is one statement, so two racing snapshots cannot both move it backwards
+          const res = await trx
             .insertInto('relay_snapshots')
             .values({ conv, ...row })
-            .onConflict((oc) => oc.column('conv').doUpdateSet(row))
-            .execute();
-          return true;
+            .onConflict((oc) => oc.column('conv').doUpdateSet(row).where('relay_snapshots.seq', '<', seq))
+            .executeTakeFirst();
+          return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
         }),
     async latestSnapshot(conv) {
       const row = await live()
