@@ -4,7 +4,11 @@ import type { ConnectionStatus } from '../sync/connection';
 
 export type { ConnectionStatus };
 
-/** The logged-in user on this device. */
+/**
+ * The logged-in user on this device.
+ * @example
+ * if (client.session) console.log(`signed in as @${client.session.username}`);
+ */
 export interface Session {
   userId: string;
   username: string;
@@ -12,13 +16,22 @@ export interface Session {
   deviceId: string;
 }
 
+/**
+ * Public profile of a user.
+ * @example
+ * const minh = await client.findUser('minh'); // { id, username: 'minh', displayName: 'Minh' }
+ */
 export interface UserProfile {
   id: string;
   username: string;
   displayName: string;
 }
 
-/** A message as an app shows it. */
+/**
+ * A message as an app shows it.
+ * @example
+ * chat.subscribe((ms) => ms.forEach((m) => console.log(m.mine ? 'me' : m.from.displayName, m.text, m.status)));
+ */
 export interface MessageView {
   id: string;
   conversationId: string;
@@ -34,6 +47,11 @@ export interface MessageView {
   recalled?: boolean;
 }
 
+/**
+ * One entry of the conversation list, newest activity first.
+ * @example
+ * for (const c of await client.conversations()) console.log(c.peer.displayName, c.unread, c.lastMessage?.text);
+ */
 export interface ConversationSummary {
   id: string;
   kind: 'direct';
@@ -42,7 +60,15 @@ export interface ConversationSummary {
   unread: number;
 }
 
-/** One open conversation: a window of the newest messages that grows with `loadOlder`. */
+/**
+ * One open conversation: a window of the newest messages that grows with `loadOlder`.
+ * @example
+ * const chat = await client.openDirect('minh');
+ * const off = chat.subscribe(render);
+ * await chat.send('Chào Minh!');   // stored locally at once, sent when the relay is reachable
+ * await chat.markRead();
+ * off(); chat.close();
+ */
 export interface Conversation {
   readonly id: string;
   readonly peer: UserProfile;
@@ -60,6 +86,14 @@ export interface Conversation {
   close(): void;
 }
 
+/**
+ * A Mekong client: one user on one device. Create it with `createClient` (or `createNodeClient`).
+ * @example
+ * const client = await createClient({ server: location.origin, storage: await createIndexedDbStorage('mekong') });
+ * client.onStatus((s) => banner(s));            // 'offline' | 'connecting' | 'online'
+ * client.onProblem((e) => console.warn(e.message));
+ * if (!client.session) await client.login({ username: 'lan', password });
+ */
 export interface MekongClient {
   readonly session: Session | null;
   register(p: { username: string; password: string; displayName: string }): Promise<Session>;

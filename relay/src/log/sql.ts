@@ -25,7 +25,7 @@ const MAX_ATTEMPTS = 10;
  * - 'busy': SQLite shared with another process, which wrote after our transaction's first read.
  */
 function classify(err: unknown): 'dedup' | 'seq' | 'busy' | undefined {
-  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  const e = err as { code?: unknown; constraint?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code === '23505' && e?.constraint === 'relay_log_dedup') return 'dedup';
   if (code === '23505' && e?.constraint === 'relay_log_pk') return 'seq';
