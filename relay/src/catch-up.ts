@@ -11,14 +11,16 @@ export async function subscribe(conn: Connection, { conv, after }: SubscribeUp):
   if (conn.closed) return;
   let sub = conn.subs.get(conv);
   if (!sub) {
-    // follow live BEFORE reading the log: an update committed during the read then arrives either way
-    conn.ctx.hub.add(conv, conn);
     sub = { buffer: undefined, overflowed: false };
     conn.subs.set(conv, sub);
   }
   sub.buffer = [];
   sub.overflowed = false;
   try {
+    // follow live BEFORE reading the log, and read only once the bus confirms it is live: an update
+    // committed during the read then arrives either way
+    await conn.ctx.hub.add(conv, conn);
+    if (conn.closed || conn.subs.get(conv) !== sub) return;
     await catchUp(conn, conv, sub, after);
   } catch (err) {
     // a subscription left half caught up would buffer forever; the client subscribes again after the error
@@ -62,5 +64,8 @@ async function catchUp(conn: Connection, conv: string, sub: Subscription, after:
     pos = entry.seq;
   }
   head = Math.max(head, pos > after ? pos : 0);
+  // live updates the client now has are not sent again; a client claiming more than the log holds
+  // still gets what comes after the real head
+  conn.ctx.hub.caughtUp(conv, conn, Math.min(pos, head));
   conn.send({ type: 'synced', conv, head });
 }

@@ -1,5 +1,5 @@
 // @mekong/relay: the stateless sync relay. Authenticates devices, orders encrypted envelopes per conversation, fans them out.
-export { createMemoryBus, type MemoryBusOptions } from './bus';
+export { createMemoryBus, createRedisBus, type MemoryBusOptions, type RedisBus, type RedisBusOptions } from './bus';
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from './limits';
 export {
   createMemoryLogStore,
@@ -12,5 +12,5 @@ export {
   type RelaySnapshotTable,
   type SqlLogStoreOptions,
 } from './log';
-export type { BusMessage, Directory, FanoutBus, LogStore, RelaySocket, TokenVerifier } from './ports';
+export type { BusMessage, BusSubscription, Directory, FanoutBus, LogStore, RelaySocket, TokenVerifier } from './ports';
 export { type ConnectionHandle, createRelay, type Relay, type RelayDeps } from './relay';

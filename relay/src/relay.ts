@@ -46,7 +46,11 @@ export function createRelay(deps: RelayDeps): Relay {
   const limits = resolveLimits(deps.limits);
   const logger = deps.logger ?? pino({ name: 'mekong-relay' });
   const bus = deps.bus ?? createMemoryBus({ onHandlerError: (err) => logger.error({ err: describeError(err) }, 'bus handler failed') });
-  const hub = new Hub(bus, (err) => logger.error({ err: describeError(err) }, 'delivery failed'));
+  const hub = new Hub(bus, {
+    log: deps.log,
+    pageSize: limits.catchUpPageSize,
+    onError: (err, during) => logger.error({ err: describeError(err), during }, 'live delivery failed'),
+  });
   const connections = new Set<Connection>();
   const perUser = new Map<string, number>();
   const attachments: WebSocketAttachment[] = [];

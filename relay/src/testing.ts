@@ -4,3 +4,13 @@ export { type FanoutBusContractOptions, runFanoutBusContract } from './bus/contr
 export { type LogStoreFixture, runLogStoreContract } from './log/contract';
 export { createFakeDirectory, createFakeTokens, type FakeClaims } from './test-support/fakes';
 export { connectInMemory, type InMemoryClient } from './test-support/memory-socket';
+export {
+  describeWithRedis,
+  killConnection,
+  type PrivateRedis,
+  probeRedis,
+  type RedisProbe,
+  startPrivateRedis,
+  TEST_REDIS_URL,
+  testPrefix,
+} from './test-support/redis';

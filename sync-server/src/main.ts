@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { migrateToLatest, openDatabase } from './db';
+import { createPooledArgon2Hasher } from './passwords';
 import { createServices, type ServicesOptions } from './services';
 import { staticSite } from './static';
 
@@ -66,11 +67,13 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   const relayDb = db as unknown as Kysely<RelayDb>;
   await migrateRelay(relayDb);
 
+  // password hashing runs on worker threads so logins never stall the relay on this thread
+  const hasher = await createPooledArgon2Hasher(opts.passwordHash);
   const services = await createServices({
     db,
+    hasher,
     tokenSecret: tokenSecret(dataDir),
     logger: logger.child({ part: 'api' }),
-    ...(opts.passwordHash ? { passwordHash: opts.passwordHash } : {}),
   });
   const relay = createRelay({
     log: createSqlLogStore(relayDb),
@@ -100,6 +103,7 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
       await relay.stop();
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
+      await hasher.close();
       await db.destroy();
     },
   };

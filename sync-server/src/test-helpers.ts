@@ -1,11 +1,12 @@
-// Test support for the service apps: a migrated in-memory database, cheap Argon2 with call
-// counters, and request helpers. Imported by *.test.ts files only.
+// Test support for the service apps: a fresh migrated database (in-memory SQLite, or a throwaway
+// PostgreSQL schema), cheap Argon2 with call counters, and request helpers. Imported by *.test.ts files only.
 import { randomBytes } from 'node:crypto';
 import type { RegisterResponse } from '@mekong/schema';
 import type { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { type Db, migrateToLatest, openDatabase } from './db';
+import { createPgSchema } from './db/pg-testing';
 import { createArgon2Hasher, minimalLimits, type PasswordHasher } from './passwords';
 import { createMemoryRateLimiter } from './rate-limit';
 import { createServices, type Services, type ServicesOptions } from './services';
@@ -46,9 +47,44 @@ export interface TestServices extends Services {
 /** Limits high enough that only the rate-limit tests ever meet them. */
 const generous = () => createMemoryRateLimiter({ attempts: 100_000, windowMs: 60_000 });
 
+export type TestEngine = 'sqlite' | 'postgres';
+
+// MEKONG_TEST_DB=postgres runs every suite on PostgreSQL; useTestEngine does it for one test file.
+let engine: TestEngine = process.env.MEKONG_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Makes the following testDatabase() and setupServices() calls of this test file use `next`. */
+export function useTestEngine(next: TestEngine): void {
+  engine = next;
+}
+
+export function testEngine(): TestEngine {
+  return engine;
+}
+
+/**
+ * A fresh, migrated, empty database on the current engine. On PostgreSQL it lives in a schema of its
+ * own (tests may run two at once), which its destroy() drops.
+ */
+export async function testDatabase(): Promise<Kysely<Db>> {
+  if (engine === 'sqlite') {
+    const db = await openDatabase(':memory:');
+    await migrateToLatest(db);
+    return db;
+  }
+  const schema = await createPgSchema();
+  const db = await openDatabase(schema.url);
+  await schema.migrating(() => migrateToLatest(db));
+  const destroy = db.destroy.bind(db);
+  let dropped: Promise<void> | undefined;
+  db.destroy = () => {
+    dropped ??= destroy().finally(() => schema.drop());
+    return dropped;
+  };
+  return db;
+}
+
 export async function setupServices(overrides: Partial<ServicesOptions> = {}): Promise<TestServices> {
-  const db = await openDatabase(':memory:');
-  await migrateToLatest(db);
+  const db = await testDatabase();
   const hasher = await countingHasher();
   const services = await createServices({
     db,

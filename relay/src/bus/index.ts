@@ -1,2 +1,3 @@
-// Fan-out between connections: the in-process bus (a Redis adapter will sit beside it behind the same port).
+// Fan-out between connections: the in-process bus, and the Redis bus that spans relay processes.
 export { createMemoryBus, type MemoryBusOptions } from './memory';
+export { createRedisBus, type RedisBus, type RedisBusOptions } from './redis';

@@ -1,5 +1,14 @@
-// The durable log: the in-memory reference store and the SQL store (SQLite now, PostgreSQL later).
+// The durable log: the in-memory reference store and the SQL store (SQLite for one process, PostgreSQL for a cluster).
 export { createMemoryLogStore } from './memory';
-export { migrateRelay, type RelayDb, type RelayLogTable, type RelaySnapshotTable } from './migrations';
+export { isPostgres } from './engine';
+export {
+  createRelayMigrator,
+  migrateRelay,
+  type RelayDb,
+  type RelayHeadsTable,
+  type RelayLogTable,
+  type RelaySnapshotTable,
+} from './migrations';
+export { openPostgresLogStore, openPostgresRelayDb, type PostgresRelayOptions } from './postgres';
 export { createSqlLogStore, type SqlLogStoreOptions } from './sql';
 export { openSqliteLogStore, openSqliteRelayDb } from './sqlite';

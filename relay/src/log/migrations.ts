@@ -81,15 +81,22 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-/** Brings the relay tables to the latest version. Safe to call on every start and from several processes. */
-export async function migrateRelay<DB>(db: Kysely<DB>): Promise<void> {
-  const migrator = new Migrator({
+/**
+ * A migrator over the relay's migrations, for tools that step up or down one at a time. Its
+ * bookkeeping lives in relay_* tables of the current schema, so it can share a database.
+ */
+export async function createRelayMigrator<DB>(db: Kysely<DB>): Promise<Migrator> {
+  return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'relay_migrations',
     migrationLockTableName: 'relay_migrations_lock',
     migrationTableSchema: await currentSchema(db as Kysely<unknown>),
   });
-  const { error } = await migrator.migrateToLatest();
+}
+
+/** Brings the relay tables to the latest version. Safe to call on every start and from several processes. */
+export async function migrateRelay<DB>(db: Kysely<DB>): Promise<void> {
+  const { error } = await (await createRelayMigrator(db)).migrateToLatest();
   if (error) throw error;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLogStoreContract } from './contract';
+import { runRelayHeadsCases } from './heads.cases';
 import { migrateRelay } from './migrations';
 import { createSqlLogStore } from './sql';
 import { openSqliteLogStore, openSqliteRelayDb } from './sqlite';
@@ -23,13 +24,18 @@ runLogStoreContract('sqlite file', async () => {
   };
 });
 
+runRelayHeadsCases('sqlite :memory:', async () => {
+  const db = openSqliteRelayDb(':memory:');
+  return { db, cleanup: () => db.destroy() };
+});
+
 describe('migrateRelay', () => {
   it('is idempotent and keeps its bookkeeping in relay_* tables', async () => {
     const db = openSqliteRelayDb(':memory:');
     await migrateRelay(db);
     await migrateRelay(db);
     const tables = (await db.introspection.getTables({ withInternalKyselyTables: true })).map((t) => t.name).sort();
-    expect(tables).toEqual(['relay_log', 'relay_migrations', 'relay_migrations_lock', 'relay_snapshots']);
+    expect(tables).toEqual(['relay_heads', 'relay_log', 'relay_migrations', 'relay_migrations_lock', 'relay_snapshots']);
     await db.destroy();
   });
 

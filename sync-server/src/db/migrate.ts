@@ -2,6 +2,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { ErrorCode, MekongError } from '@mekong/schema';
 import * as init from './migrations/0001_init';
+import { currentSchema } from './engine';
 import type { Db } from './schema';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -13,14 +14,16 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /**
  * A migrator over the in-code migrations, for tools that step up or down one at a time. Its
- * bookkeeping tables are named for the services, since the relay migrates the same database.
+ * bookkeeping tables are named for the services, since the relay migrates the same database,
+ * and sit in the current schema (PostgreSQL), the one the migrations create their tables in.
  */
-export function createMigrator(db: Kysely<Db>): Migrator {
+export async function createMigrator(db: Kysely<Db>): Promise<Migrator> {
   return new Migrator({
     db,
     provider,
     migrationTableName: 'services_migrations',
     migrationLockTableName: 'services_migrations_lock',
+    migrationTableSchema: await currentSchema(db as Kysely<unknown>),
   });
 }
 
@@ -29,7 +32,7 @@ export function createMigrator(db: Kysely<Db>): Migrator {
  * Safe to call on every start: an up-to-date database applies nothing.
  */
 export async function migrateToLatest(db: Kysely<Db>): Promise<string[]> {
-  const { error, results } = await createMigrator(db).migrateToLatest();
+  const { error, results } = await (await createMigrator(db)).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MekongError(ErrorCode.INTERNAL, `Database migration ${failed} failed; the schema was left as it was.`, {

@@ -1,18 +1,21 @@
-// Opens the embedded SQLite database (one-process mode) as a Kysely instance.
+// Opens the service database: a SQLite file in the one-process mode, PostgreSQL in a cluster.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { isPostgresUrl, openPostgres, type PostgresOptions } from './postgres';
 import type { Db } from './schema';
 
 /**
- * Open (creating if needed) the SQLite file at `file`, or an in-memory database for ':memory:'.
- * WAL lets readers run beside the writer; busy_timeout rides out a concurrent writer (an admin
- * CLI) instead of failing at once; foreign keys are off by default in SQLite and must be asked for.
+ * Open the database `target` names: a postgres:// or postgresql:// URL opens a connection pool
+ * (see openPostgres); anything else is a SQLite file, created if needed, or ':memory:'.
+ * On SQLite, WAL lets readers run beside the writer; busy_timeout rides out a concurrent writer (an
+ * admin CLI) instead of failing at once; foreign keys are off by default there and must be asked for.
  */
-export async function openDatabase(file: string): Promise<Kysely<Db>> {
-  if (file !== ':memory:' && file !== '') await mkdir(dirname(file), { recursive: true });
-  const sqlite = new Database(file);
+export async function openDatabase(target: string, options: PostgresOptions = {}): Promise<Kysely<Db>> {
+  if (isPostgresUrl(target)) return openPostgres(target, options);
+  if (target !== ':memory:' && target !== '') await mkdir(dirname(target), { recursive: true });
+  const sqlite = new Database(target);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

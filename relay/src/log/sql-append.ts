@@ -1,0 +1,119 @@
+// How one append reaches the log, per engine. Both bump the conversation's row in relay_heads and
+// insert the entry atomically, so a failure gives the number back and seqs stay gapless; both look
+// for an earlier append of the same (device, counter) first, so a resend uses no number.
+import { ErrorCode, MekongError } from '@mekong/schema';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { RelayDb } from './migrations';
+
+export type Executor = Kysely<RelayDb> | Transaction<RelayDb>;
+export type AppendResult = { seq: number; duplicate: boolean };
+export interface AppendInput {
+  conv: string;
+  device: string;
+  counter: number;
+  /** Already in the driver's form (a Buffer view). */
+  envelope: Uint8Array;
+  createdAt: number;
+}
+
+/**
+ * Why an append failed, when trying again can fix it:
+ * - 'dedup': an append of the same (conv, device, counter) committed after our check; a retry finds it.
+ * - 'seq': the head row lags the log (rows from an older relay that still used max(seq) + 1).
+ * - 'busy': a SQLite file shared with another process stayed locked past the busy timeout.
+ */
+export function retryCause(err: unknown): 'dedup' | 'seq' | 'busy' | undefined {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code === '23505' && e?.constraint === 'relay_log_dedup') return 'dedup';
+  if (code === '23505' && e?.constraint === 'relay_log_pk') return 'seq';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return 'dedup';
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'seq';
+  if (code.startsWith('SQLITE_BUSY')) return 'busy';
+  return undefined;
+}
+
+/**
+ * PostgreSQL: one statement, so one round trip, and the head row stays locked only while the
+ * entry is inserted and committed. All CTEs share the statement's snapshot; an append of the same
+ * key that committed while we waited for the head lock surfaces as a 'dedup' unique violation,
+ * which aborts the whole statement, head bump included.
+ */
+export async function appendPostgres(db: Kysely<RelayDb>, a: AppendInput): Promise<AppendResult> {
+  const { rows } = await sql<{ seq: string | number; duplicate: boolean }>`
+    with dup as (
+      select seq from relay_log where conv = ${a.conv}::text and device = ${a.device}::text and counter = ${a.counter}::bigint
+    ), bump as (
+      insert into relay_heads (conv, head)
+      select ${a.conv}::text, 1 where not exists (select 1 from dup)
+      on conflict (conv) do update set head = relay_heads.head + 1
+      returning head
+    ), entry as (
+      insert into relay_log (conv, seq, device, counter, envelope, created_at)
+      select ${a.conv}::text, head, ${a.device}::text, ${a.counter}::bigint, ${a.envelope}::bytea, ${a.createdAt}::bigint from bump
+      returning seq
+    )
+    select seq, false as duplicate from entry
+    union all
+    select seq, true as duplicate from dup`.execute(db);
+  const row = rows[0];
+  if (!row) throw new MekongError(ErrorCode.INTERNAL, 'The append statement returned no row; report this as a bug.');
+  return { seq: Number(row.seq), duplicate: row.duplicate };
+}
+
+/** SQLite: the same steps in a write transaction (see writeTransaction). */
+export function appendSqlite(db: Kysely<RelayDb>, a: AppendInput): Promise<AppendResult> {
+  return writeTransaction(db, false, async (trx) => {
+    const existing = await trx
+      .selectFrom('relay_log')
+      .select('seq')
+      .where('conv', '=', a.conv)
+      .where('device', '=', a.device)
+      .where('counter', '=', a.counter)
+      .executeTakeFirst();
+    if (existing) return { seq: Number(existing.seq), duplicate: true };
+    const { head } = await trx
+      .insertInto('relay_heads')
+      .values({ conv: a.conv, head: 1 })
+      .onConflict((oc) => oc.column('conv').doUpdateSet({ head: (eb) => eb('relay_heads.head', '+', 1) }))
+      .returning('head')
+      .executeTakeFirstOrThrow();
+    const seq = Number(head);
+    await trx
+      .insertInto('relay_log')
+      .values({ conv: a.conv, seq, device: a.device, counter: a.counter, envelope: a.envelope, created_at: a.createdAt })
+      .execute();
+    return { seq, duplicate: false };
+  });
+}
+
+/**
+ * A transaction that reads and then writes. On SQLite it starts with BEGIN IMMEDIATE: a deferred
+ * transaction that read first cannot wait for another process's write lock (SQLite answers BUSY at
+ * once to avoid a deadlock), while an immediate one waits out the busy timeout.
+ */
+export function writeTransaction<T>(db: Kysely<RelayDb>, postgres: boolean, fn: (trx: Executor) => Promise<T>): Promise<T> {
+  if (postgres) return db.transaction().execute(fn);
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const out = await fn(conn);
+      await sql`commit`.execute(conn);
+      return out;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Raises the head to the log's highest seq, after a writer that bypassed relay_heads. */
+export async function repairHead(db: Executor, conv: string): Promise<void> {
+  const row = await db
+    .selectFrom('relay_log')
+    .select((eb) => eb.fn.max('seq').as('top'))
+    .where('conv', '=', conv)
+    .executeTakeFirst();
+  const top = Number(row?.top ?? 0);
+  await db.updateTable('relay_heads').set({ head: top }).where('conv', '=', conv).where('head', '<', top).execute();
+}

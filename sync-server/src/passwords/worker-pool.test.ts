@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createArgon2Hasher, minimalLimits } from './argon2';
+import { createPooledArgon2Hasher, type PooledHasher } from './worker-pool';
+
+let pool: PooledHasher;
+afterAll(() => pool?.close());
+
+describe('Argon2id on worker threads', () => {
+  it('hashes and verifies like the in-thread hasher, in both directions', async () => {
+    const limits = await minimalLimits();
+    pool = await createPooledArgon2Hasher(limits, 2);
+    const local = await createArgon2Hasher(limits);
+    const h1 = await pool.hash('secret-one');
+    const h2 = await local.hash('secret-one');
+    expect(await local.verify(h1, 'secret-one')).toBe(true);
+    expect(await pool.verify(h2, 'secret-one')).toBe(true);
+    expect(await pool.verify(h1, 'secret-two')).toBe(false);
+    expect(await pool.verify('not a hash', 'secret-one')).toBe(false);
+  });
+
+  it('keeps the event loop free while hashing at the interactive cost', async () => {
+    const heavy = await createPooledArgon2Hasher(undefined, 1);
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const started = Date.now();
+      await heavy.hash('secret');
+      const elapsed = Date.now() - started;
+      clearInterval(timer);
+      // the timer kept firing during the hash: at least a third of the slots it could have had
+      expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
+    } finally {
+      await heavy.close();
+    }
+  });
+});

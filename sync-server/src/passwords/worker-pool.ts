@@ -1,0 +1,58 @@
+// Argon2id on worker threads: same answers as the in-thread hasher, without blocking the event loop.
+import { Worker } from 'node:worker_threads';
+import type { Argon2Limits } from './argon2';
+import { interactiveLimits } from './argon2';
+import type { PasswordHasher } from './port';
+
+type Job = { op: 'hash'; secret: string } | { op: 'verify'; hash: string; secret: string };
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+export interface PooledHasher extends PasswordHasher {
+  close(): Promise<void>;
+}
+
+/**
+ * A pool of `threads` workers (default 2). Jobs go to the least busy worker.
+ * @example
+ * const hasher = await createPooledArgon2Hasher();
+ * const h = await hasher.hash(loginSecret);
+ */
+export async function createPooledArgon2Hasher(limits?: Argon2Limits, threads = 2): Promise<PooledHasher> {
+  const { opslimit, memlimit } = limits ?? (await interactiveLimits());
+  const url = new URL('./argon2-worker.mjs', import.meta.url);
+  let nextId = 1;
+  const workers = Array.from({ length: Math.max(1, threads) }, () => {
+    const w = new Worker(url);
+    w.unref();
+    const pending = new Map<number, Pending>();
+    w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.ok) p?.resolve(m.value);
+      else p?.reject(new Error(m.error ?? 'password hashing failed'));
+    });
+    w.on('error', (err) => {
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    });
+    return { w, pending };
+  });
+  const run = (job: Job): Promise<unknown> => {
+    const slot = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.w.postMessage({ id, opslimit, memlimit, ...job });
+    });
+  };
+  return {
+    hash: async (secret) => (await run({ op: 'hash', secret })) as string,
+    verify: async (hash, secret) => (await run({ op: 'verify', hash, secret })) === true,
+    async close() {
+      await Promise.all(workers.map(({ w }) => w.terminate()));
+    },
+  };
+}
