@@ -6,3 +6,4 @@ export * from './up';
 export * from './down';
 export * from './model/message';
 export * from './api';
+export * from './membership';

@@ -5,8 +5,9 @@ import type { RegisterResponse } from '@mekong/schema';
 import type { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
+import { afterAll } from 'vitest';
 import { type Db, migrateToLatest, openDatabase } from './db';
-import { createPgSchema } from './db/pg-testing';
+import { dropSpareSchemas, pgTestDatabase } from './db/pg-testing';
 import { createArgon2Hasher, minimalLimits, type PasswordHasher } from './passwords';
 import { createMemoryRateLimiter } from './rate-limit';
 import { createServices, type Services, type ServicesOptions } from './services';
@@ -61,27 +62,17 @@ export function testEngine(): TestEngine {
   return engine;
 }
 
-/**
- * A fresh, migrated, empty database on the current engine. On PostgreSQL it lives in a schema of its
- * own (tests may run two at once), which its destroy() drops.
- */
+/** A fresh, migrated, empty database on the current engine; destroy() it when done. */
 export async function testDatabase(): Promise<Kysely<Db>> {
-  if (engine === 'sqlite') {
-    const db = await openDatabase(':memory:');
-    await migrateToLatest(db);
-    return db;
-  }
-  const schema = await createPgSchema();
-  const db = await openDatabase(schema.url);
-  await schema.migrating(() => migrateToLatest(db));
-  const destroy = db.destroy.bind(db);
-  let dropped: Promise<void> | undefined;
-  db.destroy = () => {
-    dropped ??= destroy().finally(() => schema.drop());
-    return dropped;
-  };
+  if (engine === 'postgres') return pgTestDatabase();
+  const db = await openDatabase(':memory:');
+  await migrateToLatest(db);
   return db;
 }
+
+// PostgreSQL schemas are kept for reuse between the tests of a file (see pgTestDatabase) and dropped
+// after its last test; registered here, at import, so that every test file gets the hook.
+afterAll(dropSpareSchemas);
 
 export async function setupServices(overrides: Partial<ServicesOptions> = {}): Promise<TestServices> {
   const db = await testDatabase();

@@ -113,14 +113,15 @@ async function addDevice(
     boxPublicKey: device.boxPublicKey,
     issuedAt: now(),
   });
+  const certificate = toBase64url(encodeDeviceCertificate(cert));
   const res = await api.call<TokenResponse & { deviceId: string }>('POST', '/api/users/me/devices', {
     id: deviceId,
     signKey: toBase64url(device.signPublicKey),
     boxKey: toBase64url(device.boxPublicKey),
-    certificate: toBase64url(encodeDeviceCertificate(cert)),
+    certificate,
   });
   const tokens = toTokens(res, now());
   await setTokens(tokens);
   const session = { userId: user.id, username: user.username, displayName: user.displayName, deviceId };
-  return { session, tokens, secrets: { userId: user.id, deviceId, identity, device, backupKey }, restoredEpochs };
+  return { session, tokens, secrets: { userId: user.id, deviceId, identity, device, backupKey, certificate }, restoredEpochs };
 }

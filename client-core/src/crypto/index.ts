@@ -46,3 +46,4 @@ export {
   type SigningPublicKey,
   type SigningSecretKey,
 } from './types';
+export { hashMembershipEntry, signMembershipEntry, verifyMembershipEntry } from './membership-signature';

@@ -23,6 +23,8 @@ export interface DeviceSecrets {
   identity: IdentityKeyPair;
   device: DeviceKeyPair;
   backupKey: BackupKey;
+  /** this device's certificate (base64url), signed by the identity key */
+  certificate?: string;
 }
 
 interface StoredSecrets {
@@ -31,6 +33,7 @@ interface StoredSecrets {
   identity: [string, string];
   device: [string, string, string, string];
   backupKey: string;
+  certificate?: string;
 }
 
 const b = toBase64url;
@@ -43,6 +46,7 @@ export function encodeSecrets(s: DeviceSecrets): Uint8Array {
     identity: [b(s.identity.publicKey), b(s.identity.secretKey)],
     device: [b(s.device.signPublicKey), b(s.device.signSecretKey), b(s.device.boxPublicKey), b(s.device.boxSecretKey)],
     backupKey: b(s.backupKey),
+    ...(s.certificate ? { certificate: s.certificate } : {}),
   };
   return toBytes(stored);
 }
@@ -60,6 +64,7 @@ export function decodeSecrets(bytes: Uint8Array): DeviceSecrets {
       boxSecretKey: asBoxSecretKey(u(s.device[3])),
     },
     backupKey: asBackupKey(u(s.backupKey)),
+    ...(s.certificate ? { certificate: s.certificate } : {}),
   };
 }
 

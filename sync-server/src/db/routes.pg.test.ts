@@ -1,19 +1,28 @@
-// The route suites that reach SQL, run once more on PostgreSQL: each test gets a throwaway schema
-// (see testDatabase in test-helpers), so the suites stay exactly as they run on SQLite.
+// The route suites that reach SQL, run once more on PostgreSQL. Each test gets a throwaway schema
+// (testDatabase in test-helpers), so the suites run exactly as they do on SQLite.
 import { describe } from 'vitest';
 import { useTestEngine } from '../test-helpers';
 import { SKIP_PG, SKIP_PG_REASON } from './pg-testing';
 
 useTestEngine('postgres');
 
-describe.skipIf(SKIP_PG)(`route suites on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REASON})` : ''}`, async () => {
-  await import('../accounts/register.test');
-  await import('../accounts/login.test');
-  await import('../accounts/sessions.test');
-  await import('../accounts/devices.test');
-  await import('../accounts/backup.test');
-  await import('../accounts/profile.test');
-  await import('../conversations/conversations.test');
-  await import('../conversations/keys.test');
-  await import('../services.test');
+// One describe per file: a suite's top-level hooks then apply to its own tests only.
+const suites: Record<string, () => Promise<unknown>> = {
+  'accounts/register': () => import('../accounts/register.test'),
+  'accounts/login': () => import('../accounts/login.test'),
+  'accounts/sessions': () => import('../accounts/sessions.test'),
+  'accounts/devices': () => import('../accounts/devices.test'),
+  'accounts/backup': () => import('../accounts/backup.test'),
+  'accounts/profile': () => import('../accounts/profile.test'),
+  'conversations/conversations': () => import('../conversations/conversations.test'),
+  'conversations/keys': () => import('../conversations/keys.test'),
+  services: () => import('../services.test'),
+};
+
+describe.skipIf(SKIP_PG)(`on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REASON})` : ''}`, () => {
+  for (const [name, load] of Object.entries(suites)) {
+    describe(name, async () => {
+      await load();
+    });
+  }
 });
