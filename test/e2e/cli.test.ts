@@ -59,6 +59,12 @@ describe('mekong-chat', () => {
     expect(fromNewDevice.code).toBe(0);
     expect((JSON.parse(fromNewDevice.stdout) as Array<{ text: string }>).map((m) => m.text)).toEqual(['Chào Bob!', 'hi Alice']);
 
+    // safety numbers: the same 60 digits on both sides, including bob's second device
+    const fromAlice = (await chat('alice', 'safety-number', 'bob')).stdout.trim();
+    const fromBob = (await chat('bob-laptop', 'safety-number', 'alice')).stdout.trim();
+    expect(fromAlice).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(fromBob).toBe(fromAlice);
+
     const text = await chat('alice', 'read', 'bob');
     expect(text.stdout).toMatch(/alice: Chào Bob!\n.*bob: hi Alice\n$/);
   });

@@ -5,7 +5,8 @@ export const USAGE = `usage: mekong-chat --server URL --home DIR <command>
   register USERNAME --password PW [--name "Display Name"]
   login USERNAME --password PW
   send USERNAME TEXT
-  read USERNAME [--json]`;
+  read USERNAME [--json]
+  safety-number USERNAME [--json]`;
 
 export interface Parsed {
   server: string;

@@ -61,8 +61,19 @@ export async function run(client: MekongClient, p: Parsed, out: Out): Promise<vo
       conv?.close();
       return;
     }
+    case 'safety-number': {
+      requireSession(client, p);
+      const [username] = need(p, 1, 'USERNAME');
+      const s = await client.safetyNumber(username!);
+      if (p.json) out(JSON.stringify(s));
+      else {
+        out(s.number);
+        if (s.changed) out(`warning: ${username}'s identity key changed since you first saw it; compare this number in person`);
+      }
+      return;
+    }
     default:
-      throw new UsageError(`unknown command "${p.command}"; use register, login, send or read`);
+      throw new UsageError(`unknown command "${p.command}"; use register, login, send, read or safety-number`);
   }
 }
 

@@ -1,5 +1,6 @@
 // The Mekong client: session, conversations and the background sync that keeps them current.
 import { type Down, ErrorCode, isMekongError, MekongError } from '@mekong/schema';
+import { asSigningPublicKey, fromBase64url, safetyNumber } from '../crypto';
 import { ApiClient, type ApiConversation, type ApiProfile, type Tokens } from '../http/api';
 import { DeviceDirectory } from '../keys/directory';
 import { KeyManager } from '../keys/manager';
@@ -165,6 +166,23 @@ export class Client implements MekongClient {
   onProblem(cb: (err: Error) => void): () => void {
     this.listeners.problem.add(cb);
     return () => this.listeners.problem.delete(cb);
+  }
+
+  async safetyNumber(username: string): Promise<{ number: string; changed: boolean; verified: boolean }> {
+    const run = this.requireRun();
+    const peer = await this.findUser(username);
+    const ident = await run.directory.pin({ ...peer, identityKey: (await this.api.call<ApiProfile>('GET', `/api/users/${encodeURIComponent(peer.id)}`)).identityKey });
+    const theirs = ident.changedTo ?? ident.identityKey;
+    const number = safetyNumber(
+      { userId: this.session!.userId, identityKey: run.secrets.identity.publicKey },
+      { userId: peer.id, identityKey: asSigningPublicKey(fromBase64url(theirs)) },
+    );
+    return { number, changed: ident.changedTo !== undefined && ident.changedTo !== ident.identityKey, verified: ident.verifiedKey === theirs };
+  }
+
+  async verifySafetyNumber(username: string): Promise<void> {
+    const peer = await this.findUser(username);
+    await this.requireRun().directory.markVerified(peer.id);
   }
 
   reconnect(): void {

@@ -108,6 +108,14 @@ export interface MekongClient {
   onStatus(cb: (s: ConnectionStatus) => void): () => void;
   /** Problems the client noticed and did not throw (a refused update, an unverifiable message). */
   onProblem(cb: (err: Error) => void): () => void;
+  /**
+   * The safety number shared with another user: both sides see the same 60 digits when nobody
+   * sits in between. `changed` is true when the server now presents a different identity key for
+   * them than the one first seen; compare the numbers in person, then call `verifySafetyNumber`.
+   */
+  safetyNumber(username: string): Promise<{ number: string; changed: boolean; verified: boolean }>;
+  /** Record that the current identity key of `username` was checked in person. */
+  verifySafetyNumber(username: string): Promise<void>;
   /** Reconnect immediately (e.g. the browser reports it is online again). */
   reconnect(): void;
   close(): Promise<void>;

@@ -27,6 +27,8 @@ export interface PinnedIdentity {
   displayName: string;
   /** set when the server later presented a different identity key for this user */
   changedTo?: string;
+  /** the identity key the user confirmed in person (by comparing safety numbers) */
+  verifiedKey?: string;
 }
 
 /**
@@ -66,6 +68,16 @@ export class DeviceDirectory {
     }
     await this.storage.put(K.identities(p.id), toBytes(rec));
     return rec;
+  }
+
+  /** Accept the key the server presents now as this user's identity, after an in-person check. */
+  async markVerified(userId: string): Promise<PinnedIdentity> {
+    const rec = await this.identity(userId);
+    const current = rec.changedTo ?? rec.identityKey;
+    const next: PinnedIdentity = { identityKey: current, username: rec.username, displayName: rec.displayName, verifiedKey: current };
+    await this.storage.put(K.identities(userId), toBytes(next));
+    this.byUser.delete(userId);
+    return next;
   }
 
   /** Current verified devices of a user; `refresh` forces a round trip. */
