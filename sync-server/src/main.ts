@@ -6,18 +6,30 @@ import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createMemoryBus, createRelay, createSqlLogStore, migrateRelay, type RelayDb } from '@mekong/relay';
+import { createMemoryBus, createRedisBus, createRelay, createSqlLogStore, type FanoutBus, migrateRelay, type RelayDb } from '@mekong/relay';
+import { Redis } from 'ioredis';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { migrateToLatest, openDatabase } from './db';
 import { createPooledArgon2Hasher } from './passwords';
+import { createRedisRateLimiter } from './rate-limit';
 import { createServices, type ServicesOptions } from './services';
 import { staticSite } from './static';
+
+export type Role = 'all' | 'relay' | 'api';
 
 export interface StartOptions {
   /** 0 picks a free port. */
   port: number;
+  /** `all` (default): API, relay and web app; `relay`: only /sync; `api`: API and web app. */
+  role?: Role;
+  /** A postgres:// URL for the cluster configuration; default: SQLite under dataDir. */
+  databaseUrl?: string;
+  /** redis:// URL for fan-out and rate limits across processes; default: in-process. */
+  redisUrl?: string;
+  /** Shared secret for access tokens (≥ 32 bytes, hex or base64); default: a file in dataDir. */
+  tokenSecret?: string;
   host?: string;
   dataDir: string;
   /** Built web app; defaults to web/dist of this repository. */
@@ -36,7 +48,12 @@ export interface RunningMekong {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function tokenSecret(dataDir: string): Uint8Array {
+function tokenSecret(dataDir: string, configured?: string): Uint8Array {
+  if (configured) {
+    const bytes = /^[0-9a-f]+$/i.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64');
+    if (bytes.length < 32) throw new Error('MEKONG_TOKEN_SECRET must hold at least 32 bytes (64 hex digits)');
+    return new Uint8Array(bytes);
+  }
   const file = join(dataDir, 'token-secret');
   try {
     const s = readFileSync(file);
@@ -62,45 +79,67 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   const logger = opts.logFile
     ? pino({ name: 'mekong', level }, pino.destination({ dest: opts.logFile, sync: true }))
     : pino({ name: 'mekong', level });
-  const db = await openDatabase(join(dataDir, 'mekong.db'));
+  const role = opts.role ?? 'all';
+  const db = await openDatabase(opts.databaseUrl ?? join(dataDir, 'mekong.db'));
   await migrateToLatest(db);
   const relayDb = db as unknown as Kysely<RelayDb>;
   await migrateRelay(relayDb);
+
+  const redis = opts.redisUrl ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000, lazyConnect: false }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis unavailable'));
+  const minute = 60_000;
+  const rateLimits = redis && {
+    loginPerUsername: createRedisRateLimiter({ redis, attempts: 10, windowMs: minute, prefix: 'mekong:rl:login-user:' }),
+    loginPerIp: createRedisRateLimiter({ redis, attempts: 30, windowMs: minute, prefix: 'mekong:rl:login-ip:' }),
+    registerPerIp: createRedisRateLimiter({ redis, attempts: 10, windowMs: minute, prefix: 'mekong:rl:register-ip:' }),
+  };
 
   // password hashing runs on worker threads so logins never stall the relay on this thread
   const hasher = await createPooledArgon2Hasher(opts.passwordHash);
   const services = await createServices({
     db,
     hasher,
-    tokenSecret: tokenSecret(dataDir),
+    tokenSecret: tokenSecret(dataDir, opts.tokenSecret),
     logger: logger.child({ part: 'api' }),
+    ...(rateLimits ? { rateLimits } : {}),
   });
-  const relay = createRelay({
-    log: createSqlLogStore(relayDb),
-    directory: services.directory,
-    tokens: { verify: (t) => services.tokens.verifyAccess(t) },
-    bus: createMemoryBus(),
-    logger: logger.child({ part: 'relay' }),
-  });
+  const bus: FanoutBus = opts.redisUrl ? createRedisBus({ url: opts.redisUrl, logger: logger.child({ part: 'fanout' }) }) : createMemoryBus();
+  const relay =
+    role === 'api'
+      ? undefined
+      : createRelay({
+          log: createSqlLogStore(relayDb),
+          directory: services.directory,
+          tokens: { verify: (t) => services.tokens.verifyAccess(t) },
+          bus,
+          logger: logger.child({ part: 'relay' }),
+        });
 
   const root = new Hono();
-  root.route('/', services.app);
-  root.get('*', staticSite(opts.webDist ?? resolve(here, '../../web/dist')));
+  if (role === 'relay') {
+    root.get('/healthz', (c) => c.json({ ok: true }));
+    root.get('/readyz', (c) => services.app.request('/readyz'));
+  } else {
+    root.route('/', services.app);
+    root.get('*', staticSite(opts.webDist ?? resolve(here, '../../web/dist')));
+  }
 
   const server = await new Promise<Server>((ok) => {
     const s = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host ?? '0.0.0.0' }, () => ok(s as Server));
   });
-  relay.attach(server, '/sync');
+  relay?.attach(server, '/sync');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const url = `http://localhost:${port}`;
-  logger.info({ url, dataDir }, 'Mekong is running');
+  logger.info({ url, role, database: opts.databaseUrl ? 'postgres' : 'sqlite', fanout: opts.redisUrl ? 'redis' : 'in-process' }, 'Mekong is running');
 
   return {
     url,
     port,
     async stop() {
-      await relay.stop();
+      await relay?.stop();
+      await bus.close().catch(() => {});
+      await redis?.quit().catch(() => {});
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
       await hasher.close();
@@ -113,7 +152,21 @@ const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(imp
 if (isMain) {
   const port = Number(process.env.PORT ?? 8787);
   const dataDir = process.env.MEKONG_DATA_DIR ?? './data';
-  const m = await startMekong({ port, dataDir });
+  const roleArg = process.argv.indexOf('--role');
+  const role = (roleArg > 0 ? process.argv[roleArg + 1] : process.env.MEKONG_ROLE ?? 'all') as Role;
+  if (!['all', 'relay', 'api'].includes(role)) {
+    process.stderr.write(`mekong: unknown role "${role}"; use all, relay or api\n`);
+    process.exit(2);
+  }
+  const env = process.env;
+  const m = await startMekong({
+    port,
+    dataDir,
+    role,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...(env.MEKONG_TOKEN_SECRET ? { tokenSecret: env.MEKONG_TOKEN_SECRET } : {}),
+  });
   const shutdown = async () => {
     await m.stop();
     process.exit(0);

@@ -130,7 +130,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     const confirmed = sub.subscribe(name).then(
       () => undefined,
       (err) => {
-        logger.warn({ err: describeError(err) }, 'fan-out SUBSCRIBE failed');
+        if (!closed) logger.warn({ err: describeError(err) }, 'fan-out SUBSCRIBE failed');
         // forget it so the next subscriber asks Redis again
         if (channels.get(name) === channel) channels.delete(name);
         throw unavailable('live updates are unavailable right now');

@@ -13,13 +13,17 @@ export type RedisProbe = { ok: true; url: string } | { ok: false; url: string; r
 /** Answers whether Redis at `url` replies to PING within a second and a half. */
 export async function probeRedis(url = TEST_REDIS_URL): Promise<RedisProbe> {
   const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1500 });
-  client.on('error', () => undefined); // the answer below says what went wrong
+  let cause: unknown;
+  client.on('error', (err) => {
+    cause ??= err; // the socket error (ECONNREFUSED, ...) says more than the "closed" that follows
+  });
   try {
     await client.connect();
     await client.ping();
     return { ok: true, url };
   } catch (err) {
-    return { ok: false, url, reason: `Redis at ${url} is unreachable (${err instanceof Error ? err.message : String(err)})` };
+    const why = cause ?? err;
+    return { ok: false, url, reason: `Redis at ${url} is unreachable (${why instanceof Error ? why.message : String(why)})` };
   } finally {
     client.disconnect();
   }
