@@ -4,7 +4,11 @@ export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from './limits';
 export {
   createMemoryLogStore,
   createSqlLogStore,
+  isPostgres,
   migrateRelay,
+  openPostgresLogStore,
+  openPostgresRelayDb,
+  type PostgresRelayOptions,
   openSqliteLogStore,
   openSqliteRelayDb,
   type RelayDb,

@@ -2,5 +2,5 @@
 // one-process runner that also embeds the relay and serves the web app.
 export { startMekong, type RunningMekong, type StartOptions } from './main';
 export { createServices, type Services, type ServicesOptions } from './services';
-export { migrateToLatest, openDatabase } from './db';
+export { isPostgresUrl, migrateToLatest, openDatabase } from './db';
 export type { Db } from './db';

@@ -80,7 +80,9 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
     ? pino({ name: 'mekong', level }, pino.destination({ dest: opts.logFile, sync: true }))
     : pino({ name: 'mekong', level });
   const role = opts.role ?? 'all';
-  const db = await openDatabase(opts.databaseUrl ?? join(dataDir, 'mekong.db'));
+  const db = await openDatabase(opts.databaseUrl ?? join(dataDir, 'mekong.db'), {
+    onPoolError: (err) => logger.warn({ err: err.message }, 'database connection dropped'),
+  });
   await migrateToLatest(db);
   const relayDb = db as unknown as Kysely<RelayDb>;
   await migrateRelay(relayDb);

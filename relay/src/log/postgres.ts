@@ -35,6 +35,8 @@ const relayPgTypes = {
 export interface PostgresRelayOptions {
   /** Connections in the pool; 10 by default. */
   maxConnections?: number;
+  /** How long to wait for a new connection before the query fails; 10 s by default. */
+  connectTimeoutMs?: number;
   /** Errors of idle connections (the server restarted, the network dropped); ignored by default. */
   onPoolError?: (err: Error) => void;
 }
@@ -44,7 +46,12 @@ export interface PostgresRelayOptions {
  * `?options=-c%20search_path%3Dmy_schema`.
  */
 export function openPostgresRelayDb(url: string, options: PostgresRelayOptions = {}): Kysely<RelayDb> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types: relayPgTypes });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    types: relayPgTypes,
+  });
   // an idle connection that dies emits 'error' on the pool; unheard, that would end the process
   pool.on('error', (err) => options.onPoolError?.(err));
   return new Kysely<RelayDb>({ dialect: new PostgresDialect({ pool }) });

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { createSqlLogStore, migrateRelay, type RelayDb } from '@mekong/relay';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase } from './index';
+import { isPostgres, isPostgresUrl, migrateToLatest, openDatabase } from './index';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -64,6 +65,35 @@ describe('openDatabase + migrateToLatest', () => {
     await expect(db.insertInto('conversations').values({ id: 'c2', pair_key: 'u1:u2', ...conv }).execute()).rejects.toThrow(/UNIQUE/);
     // Many conversations without a pair key (groups, later) may coexist.
     await db.insertInto('conversations').values([{ id: 'g1', pair_key: null, ...conv }, { id: 'g2', pair_key: null, ...conv }]).execute();
+    await db.destroy();
+  });
+});
+
+describe('isPostgresUrl', () => {
+  it('picks PostgreSQL for postgres:// and postgresql:// URLs only', () => {
+    expect(isPostgresUrl('postgres://u@db:5432/mekong')).toBe(true);
+    expect(isPostgresUrl('postgresql://u:p@db/mekong?sslmode=require')).toBe(true);
+    expect(isPostgresUrl('POSTGRES://db/mekong')).toBe(true);
+    for (const file of [':memory:', './data/mekong.db', '/var/lib/postgres.db', 'postgres', 'postgres:/x']) {
+      expect(isPostgresUrl(file)).toBe(false);
+    }
+  });
+});
+
+describe('the relay log on the same SQLite instance (one process)', () => {
+  it('migrates beside the services and appends through the shared connection', async () => {
+    const db = await openDatabase(':memory:');
+    expect(isPostgres(db as Kysely<unknown>)).toBe(false);
+    await migrateToLatest(db);
+    const relayDb = db as unknown as Kysely<RelayDb>;
+    await migrateRelay(relayDb);
+    const type = await sql<{ type: string }>`select lower(type) as type from pragma_table_info('relay_log') where name = 'envelope'`.execute(db);
+    expect(type.rows).toEqual([{ type: 'blob' }]);
+    const log = createSqlLogStore(relayDb);
+    expect(await log.append('c', 'd', 1, new Uint8Array([7]))).toEqual({ seq: 1, duplicate: false });
+    expect(Object.getPrototypeOf((await log.readAfter('c', 0, 1))[0]?.envelope)).toBe(Uint8Array.prototype);
+    await log.close();
+    expect(await db.selectFrom('users').select('id').execute()).toEqual([]);
     await db.destroy();
   });
 });

@@ -38,6 +38,8 @@ const types = {
 export interface PostgresOptions {
   /** Connections in the pool; 10 by default. */
   maxConnections?: number;
+  /** How long to wait for a new connection before the query fails; 10 s by default. */
+  connectTimeoutMs?: number;
   /** Errors of idle connections (the server restarted, the network dropped); ignored by default. */
   onPoolError?: (err: Error) => void;
 }
@@ -47,7 +49,12 @@ export interface PostgresOptions {
  * `?options=-c%20search_path%3Dmekong`. Connections open lazily, on the first query.
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): Kysely<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    types,
+  });
   // an idle connection that dies emits 'error' on the pool; unheard, that would end the process
   pool.on('error', (err) => options.onPoolError?.(err));
   return new Kysely<Db>({ dialect: new PostgresDialect({ pool }) });

@@ -1,7 +1,7 @@
 // Row types of the service database, shared by every query. Times are milliseconds since the epoch.
 //
 // Timestamps and versions are BIGINT columns read as JavaScript numbers: better-sqlite3 does
-// so already; a PostgreSQL dialect must parse int8 as a number (its driver defaults to strings).
+// so already; on PostgreSQL, openPostgres gives its pool an int8 parser (pg defaults to strings).
 
 export interface UsersTable {
   id: string;
