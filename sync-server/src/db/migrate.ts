@@ -2,12 +2,16 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { ErrorCode, MekongError } from '@mekong/schema';
 import * as init from './migrations/0001_init';
+import * as social from './migrations/0002_social';
+import * as groups from './migrations/0003_groups';
 import { currentSchema } from './engine';
 import type { Db } from './schema';
 
 /** Every migration, by name; names sort in the order they must run. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': init,
+  '0002_social': social,
+  '0003_groups': groups,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

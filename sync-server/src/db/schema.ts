@@ -2,6 +2,8 @@
 //
 // Timestamps and versions are BIGINT columns read as JavaScript numbers: better-sqlite3 does
 // so already; on PostgreSQL, openPostgres gives its pool an int8 parser (pg defaults to strings).
+import type { GroupTables } from './schema-groups';
+import type { SocialTables } from './schema-social';
 
 export interface UsersTable {
   id: string;
@@ -77,7 +79,7 @@ export interface KeyBackupsTable {
   updated_at: number;
 }
 
-export interface Db {
+export interface Db extends SocialTables, GroupTables {
   users: UsersTable;
   devices: DevicesTable;
   sessions: SessionsTable;
