@@ -40,7 +40,7 @@ describe.skipIf(SKIP_PG)(`openDatabase on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REA
     const db = await open();
     expect(isPostgres(db as Kysely<unknown>)).toBe(true);
     const s = await mySchema();
-    expect(await s.migrating(() => migrateToLatest(db))).toEqual(['0001_init']);
+    expect(await s.migrating(() => migrateToLatest(db))).toEqual(['0001_init', '0002_social', '0003_groups']);
     expect(await s.migrating(() => migrateToLatest(db))).toEqual([]);
     await db.insertInto('users').values(user('u1', 'lan')).execute();
     await db.destroy();
