@@ -31,6 +31,8 @@ interface ReplicaState {
   counter: number;
   docUpdates: number;
   sinceSnapshot: number;
+  /** bytes of updates applied since the last snapshot */
+  sinceSnapshotBytes?: number;
   /** send time of this device's newest message: each new one gets a strictly later time, so a fast typist's messages keep their order */
   lastSentAt?: number;
 }
@@ -52,6 +54,8 @@ export interface ReplicaDeps {
   report(err: unknown): void;
   /** Upload a snapshot after this many applied updates (randomized ±25% to spread uploads). */
   snapshotEvery?: number;
+  /** ... or after this many bytes of updates, whichever comes first. Default 512 KiB. */
+  snapshotEveryBytes?: number;
   /** Compact the stored document after this many appended updates. */
   compactEvery?: number;
 }
@@ -309,6 +313,7 @@ export class Replica {
     }
     this.state.lastSeq = seq;
     this.state.sinceSnapshot = kind === 'snapshot' ? 0 : this.state.sinceSnapshot + 1;
+    this.state.sinceSnapshotBytes = kind === 'snapshot' ? 0 : (this.state.sinceSnapshotBytes ?? 0) + env.length;
     await this.deps.storage.batch([...docOps, ...entries.map((e) => putEntryOp(this.id, e)), this.stateOp()]);
     if (entries.length) this.deps.onEntries(this.id, entries);
   }
@@ -374,7 +379,8 @@ export class Replica {
   }
 
   private async maybeSnapshot(): Promise<void> {
-    if (this.state.sinceSnapshot < this.snapshotEvery || this.pending.size > 0) return;
+    const bytesDue = (this.state.sinceSnapshotBytes ?? 0) >= (this.deps.snapshotEveryBytes ?? 512 * 1024);
+    if ((this.state.sinceSnapshot < this.snapshotEvery && !bytesDue) || this.pending.size > 0) return;
     if ((await this.outboxSize()) > 0) return;
     const { secrets, keys, info } = this.deps;
     const doc = await this.ensureDoc();
@@ -384,6 +390,7 @@ export class Replica {
     if (env.length > MAX_SNAPSHOT_BYTES) return; // segmented histories are the remedy; see docs/decisions.md
     if (!this.deps.send({ type: 'put-snapshot', conv: this.id, seq, envelope: env })) return;
     this.state.sinceSnapshot = 0;
+    this.state.sinceSnapshotBytes = 0;
     if (this.state.docUpdates > (this.deps.compactEvery ?? 500)) await this.compact();
     await this.deps.storage.put(K.convState(this.id), toBytes(this.state));
   }
