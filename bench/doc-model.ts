@@ -10,13 +10,13 @@ function message(i: number) {
 
 function build(kind: 'map' | 'array', n: number) {
   const doc = new Y.Doc();
-  const map = doc.getMap('messages');
-  const arr = doc.getArray('messages');
+  const map = kind === 'map' ? doc.getMap('messages') : undefined;
+  const arr = kind === 'array' ? doc.getArray('messages') : undefined;
   const lastAppendUs: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = i >= n - 200 ? now() : 0;
-    if (kind === 'map') map.set(`m${i}`, message(i));
-    else arr.push([message(i)]);
+    if (map) map.set(`m${i}`, message(i));
+    else arr!.push([message(i)]);
     if (t) lastAppendUs.push((now() - t) * 1000);
   }
   const state = Y.encodeStateAsUpdate(doc);
