@@ -18,9 +18,12 @@ export interface ViewDeps {
 }
 
 const PAGE = 50;
+/** Most messages a view keeps in memory; past it the oldest are let go (loadOlder brings them back). */
+const MAX_WINDOW = 1000;
 
 export class ConversationView implements Conversation {
   private window: MessageEntry[] = [];
+  private views: MessageView[] = [];
   private readonly listeners = new Set<(m: MessageView[]) => void>();
   private closed = false;
 
@@ -29,6 +32,7 @@ export class ConversationView implements Conversation {
   static async open(deps: ViewDeps): Promise<ConversationView> {
     const v = new ConversationView(deps);
     v.window = await readEntries(deps.storage, deps.replica.id, PAGE);
+    v.views = v.window.map((e) => v.view(e));
     return v;
   }
 
@@ -40,7 +44,7 @@ export class ConversationView implements Conversation {
   }
 
   messages(): MessageView[] {
-    return this.window.map((e) => this.view(e));
+    return this.views.slice();
   }
 
   async loadOlder(count = PAGE): Promise<boolean> {
@@ -49,6 +53,7 @@ export class ConversationView implements Conversation {
     const older = await readEntries(this.deps.storage, this.id, count, { sentAt: first.sentAt, id: first.id });
     if (older.length === 0) return false;
     this.window = [...older, ...this.window];
+    this.views = [...older.map((e) => this.view(e)), ...this.views];
     this.emit();
     return true;
   }
@@ -78,29 +83,49 @@ export class ConversationView implements Conversation {
     this.deps.onClose(this);
   }
 
-  /** Merge changed entries into the window (called by the client). */
+  /** Merge changed entries into the window (called by the client). New messages usually land at the end: O(log n) each. */
   apply(entries: MessageEntry[]): void {
     if (this.closed) return;
     let changed = false;
-    const oldest = this.window[0];
     for (const e of entries) {
-      const i = this.window.findIndex((x) => x.id === e.id);
-      if (i >= 0) {
-        this.window[i] = e;
+      const at = this.position(e);
+      if (at < this.window.length && this.window[at]!.id === e.id) {
+        this.window[at] = e;
+        this.views[at] = this.view(e);
         changed = true;
         continue;
       }
-      // older than the loaded window: it will appear when the user scrolls back
-      if (oldest && this.window.length >= PAGE && cmp(e, oldest) < 0) continue;
-      this.window.push(e);
+      // older than a full window: it appears when the user scrolls back
+      if (at === 0 && this.window.length >= PAGE) continue;
+      this.window.splice(at, 0, e);
+      this.views.splice(at, 0, this.view(e));
       changed = true;
     }
     if (!changed) return;
-    this.window.sort(cmp);
+    if (this.window.length > MAX_WINDOW) {
+      const drop = this.window.length - MAX_WINDOW;
+      this.window.splice(0, drop);
+      this.views.splice(0, drop);
+    }
     this.emit();
   }
 
+  /** Index of `e` in the sorted window, or where it would go. */
+  private position(e: MessageEntry): number {
+    let lo = 0;
+    let hi = this.window.length;
+    const last = this.window[hi - 1];
+    if (last && cmp(last, e) < 0) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(this.window[mid]!, e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private emit(): void {
+    if (this.listeners.size === 0) return;
     const snapshot = this.messages();
     for (const cb of this.listeners) cb(snapshot);
   }
