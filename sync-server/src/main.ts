@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { migrateToLatest, openDatabase } from './db';
+import { purgeRelayHistory } from './groups';
 import { createPooledArgon2Hasher } from './passwords';
 import { createRedisRateLimiter } from './rate-limit';
 import { createServices, type ServicesOptions } from './services';
@@ -104,6 +105,8 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
     tokenSecret: tokenSecret(dataDir, opts.tokenSecret),
     logger: logger.child({ part: 'api' }),
     ...(rateLimits ? { rateLimits } : {}),
+    // a disbanded group's encrypted history leaves the relay log too
+    onDisband: (id) => purgeRelayHistory(relayDb, id),
   });
   const bus: FanoutBus = opts.redisUrl ? createRedisBus({ url: opts.redisUrl, logger: logger.child({ part: 'fanout' }) }) : createMemoryBus();
   const relay =

@@ -8,9 +8,11 @@ import { createConversationsApp, createKeysApp } from './conversations';
 import type { Db } from './db';
 import type { ServiceDeps } from './deps';
 import { createDirectory, type Directory } from './directory';
+import { createGroupsApp } from './groups';
 import { type ClientIp, clientIpFrom, createErrorHandler, LARGE_BODY_LIMIT, limitBody, notFound, requestLog } from './http';
 import { type Argon2Limits, createArgon2Hasher, type PasswordHasher } from './passwords';
 import { createMemoryRateLimiter } from './rate-limit';
+import { createSocialApp } from './social';
 import { createTokenService, type TokenService } from './tokens';
 
 const MINUTE = 60_000;
@@ -35,6 +37,8 @@ export interface ServicesOptions {
   refreshTtlSeconds?: number;
   /** Clock in milliseconds. */
   now?: () => number;
+  /** Called after a group is disbanded, e.g. to purge its relay history. */
+  onDisband?: (groupId: string) => Promise<void>;
 }
 
 export interface Services {
@@ -82,6 +86,8 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   app.route('/api/users', createAccountsApp({ ...deps, hasher, limits, clientIp: opts.clientIp ?? clientIpFrom() }));
   app.route('/api/conversations', createConversationsApp(deps));
   app.route('/api/keys', createKeysApp(deps));
+  app.route('/api', createSocialApp(deps));
+  app.route('/api/groups', createGroupsApp({ ...deps, ...(opts.onDisband ? { onDisband: opts.onDisband } : {}) }));
 
   return { app, tokens, directory: createDirectory(opts.db) };
 }

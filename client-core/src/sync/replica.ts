@@ -31,6 +31,8 @@ interface ReplicaState {
   counter: number;
   docUpdates: number;
   sinceSnapshot: number;
+  /** value of docUpdates at the last compaction */
+  compactedAt?: number;
   /** bytes of updates applied since the last snapshot */
   sinceSnapshotBytes?: number;
   /** send time of this device's newest message: each new one gets a strictly later time, so a fast typist's messages keep their order */
@@ -79,6 +81,8 @@ export class Replica {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly snapshotEvery: number;
   private closed = false;
+  /** unacknowledged local updates; kept in memory so hot paths never scan the outbox */
+  private outboxCount = 0;
 
   private constructor(private readonly deps: ReplicaDeps) {
     const base = deps.snapshotEvery ?? 200;
@@ -89,6 +93,7 @@ export class Replica {
     const r = new Replica(deps);
     const s = await deps.storage.get(K.convState(deps.info.id));
     if (s) r.state = { ...r.state, ...fromBytes<ReplicaState>(s) };
+    r.outboxCount = (await deps.storage.range(K.outboxPrefix(deps.info.id))).length;
     return r;
   }
 
@@ -116,7 +121,7 @@ export class Replica {
 
   /** Number of local updates not yet acknowledged by the relay. */
   async outboxSize(): Promise<number> {
-    return (await this.deps.storage.range(K.outboxPrefix(this.id))).length;
+    return this.outboxCount;
   }
 
   /** Create, sign, encrypt and queue a text message. Resolves once it is durable on this device. */
@@ -172,6 +177,7 @@ export class Replica {
       const ops: StorageOp[] = [{ type: 'del', key }];
       const changed: MessageEntry[] = [];
       if (raw) {
+        this.outboxCount = Math.max(0, this.outboxCount - 1);
         for (const [sentAt, id] of fromBytes<OutboxItem>(raw).ids) {
           const e = await readEntry(this.deps.storage, this.id, sentAt, id);
           if (e && e.status !== 'sent') {
@@ -257,6 +263,7 @@ export class Replica {
       this.stateOp(),
     ];
     await this.deps.storage.batch(ops);
+    this.outboxCount++;
     if (entries.length) this.deps.onEntries(this.id, entries);
     this.deps.send({ type: 'push', conv: this.id, counter, envelope: env });
   }
@@ -371,6 +378,7 @@ export class Replica {
 
   private async compact(): Promise<void> {
     if (!this.doc) return;
+    this.state.compactedAt = this.state.docUpdates;
     const updates = await this.deps.storage.range(K.docUpdatesPrefix(this.id));
     await this.deps.storage.batch([
       { type: 'put', key: K.docBase(this.id), value: this.doc.encodeState() },
@@ -391,7 +399,7 @@ export class Replica {
     if (!this.deps.send({ type: 'put-snapshot', conv: this.id, seq, envelope: env })) return;
     this.state.sinceSnapshot = 0;
     this.state.sinceSnapshotBytes = 0;
-    if (this.state.docUpdates > (this.deps.compactEvery ?? 500)) await this.compact();
+    if (this.state.docUpdates - (this.state.compactedAt ?? 0) > (this.deps.compactEvery ?? 500)) await this.compact();
     await this.deps.storage.put(K.convState(this.id), toBytes(this.state));
   }
 

@@ -2,5 +2,7 @@
 export * from './backup';
 export * from './common';
 export * from './conversations';
+export * from './groups';
 export * from './keys';
+export * from './social';
 export * from './users';

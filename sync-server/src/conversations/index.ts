@@ -1,6 +1,8 @@
-// The conversations service: 1-1 conversations at /api/conversations, key envelopes at /api/keys.
+// The conversations service: 1-1 conversations and every conversation's membership log at
+// /api/conversations, key envelopes at /api/keys.
 import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
+import { membershipLogRoutes } from '../groups';
 import { type AppEnv, createErrorHandler, notFound } from '../http';
 import { conversationKeyRoutes, deviceKeyRoutes } from './keys-routes';
 import { conversationRoutes } from './routes';
@@ -16,6 +18,7 @@ export function createConversationsApp(deps: ServiceDeps): Hono<AppEnv> {
   const app = withErrors(deps, new Hono<AppEnv>());
   app.route('/', conversationRoutes(deps));
   app.route('/', conversationKeyRoutes(deps));
+  app.route('/', membershipLogRoutes(deps));
   return app;
 }
 

@@ -2,6 +2,7 @@
 import { AllKeysQuery, type AllKeysResponse, IdParam, MAX_KEYS_PAGE, PostKeyEnvelopesRequest } from '@mekong/schema';
 import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
+import { checkEnvelopeEpochs } from '../groups';
 import { type AppEnv, jsonBody, LARGE_BODY_LIMIT, limitBody, pathParams, queryParams, requireAuth, requireDevice } from '../http';
 import { decodeCursor, encodeCursor } from './cursor';
 import { deviceEnvelopesPage, envelopesFor, storeEnvelopes } from './keys-repo';
@@ -17,7 +18,10 @@ export function conversationKeyRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const sender = requireDevice(c.var.caller);
     const { id } = c.req.valid('param');
     await requireMember(deps.db, id, c.var.caller.userId);
-    await storeEnvelopes(deps.db, id, sender, c.req.valid('json').envelopes, deps.sessions.now());
+    const { envelopes } = c.req.valid('json');
+    // once the conversation has a membership log, keys travel only between holders of their epoch
+    await checkEnvelopeEpochs(deps.db, id, c.var.caller.userId, envelopes);
+    await storeEnvelopes(deps.db, id, sender, envelopes, deps.sessions.now());
     return c.body(null, 204);
   });
 

@@ -1,4 +1,4 @@
-// Queries on conversations and their members.
+// Queries on conversations (direct and group) and their members.
 import { type ConversationSummary, ErrorCode, MekongError } from '@mekong/schema';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db';
@@ -6,7 +6,9 @@ import { newId } from '../ids';
 
 interface MemberJoinRow {
   id: string;
-  kind: 'direct';
+  kind: 'direct' | 'group';
+  /** The group's name; null for a direct conversation. */
+  name: string | null;
   created_at: number;
   user_id: string;
   role: 'owner' | 'admin' | 'member';
@@ -18,7 +20,7 @@ function fold(rows: MemberJoinRow[]): ConversationSummary[] {
   for (const r of rows) {
     let conv = byId.get(r.id);
     if (!conv) {
-      conv = { id: r.id, kind: r.kind, members: [], createdAt: r.created_at };
+      conv = { id: r.id, kind: r.kind, ...(r.name === null ? {} : { name: r.name }), members: [], createdAt: r.created_at };
       byId.set(r.id, conv);
     }
     conv.members.push({ userId: r.user_id, role: r.role });
@@ -30,7 +32,8 @@ function summaries(db: Kysely<Db>) {
   return db
     .selectFrom('conversations as c')
     .innerJoin('conversation_members as m', 'm.conversation_id', 'c.id')
-    .select(['c.id', 'c.kind', 'c.created_at', 'm.user_id', 'm.role']);
+    .leftJoin('groups as g', 'g.id', 'c.id')
+    .select(['c.id', 'c.kind', 'g.name', 'c.created_at', 'm.user_id', 'm.role']);
 }
 
 export async function getConversation(db: Kysely<Db>, id: string): Promise<ConversationSummary | undefined> {

@@ -1,8 +1,10 @@
 // POST /direct, GET /, GET /:id under /api/conversations.
-import { CreateDirectRequest, ErrorCode, IdParam, MekongError } from '@mekong/schema';
+import { CreateDirectRequest, type CreateDirectResponse, ErrorCode, IdParam, MekongError } from '@mekong/schema';
 import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
+import { logLength } from '../groups';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
+import { assertMayStartDirect } from '../social';
 import { getConversation, getOrCreateDirect, listConversations, requireMember } from './repo';
 
 export function conversationRoutes(deps: ServiceDeps): Hono<AppEnv> {
@@ -18,8 +20,11 @@ export function conversationRoutes(deps: ServiceDeps): Hono<AppEnv> {
     }
     const peer = await deps.db.selectFrom('users').select('id').where('id', '=', peerUserId).executeTakeFirst();
     if (!peer) throw new MekongError(ErrorCode.NOT_FOUND, 'There is no such user.');
+    await assertMayStartDirect(deps.db, caller.userId, peer.id);
     const { conversation, created } = await getOrCreateDirect(deps.db, caller.userId, peer.id, deps.sessions.now());
-    return c.json({ conversation }, created ? 201 : 200);
+    // 0 until one of the two posts the signed create entry to /:id/log
+    const res: CreateDirectResponse = { conversation, logLength: await logLength(deps.db, conversation.id) };
+    return c.json(res, created ? 201 : 200);
   });
 
   app.get('/', auth, async (c) => c.json({ conversations: await listConversations(deps.db, c.var.caller.userId) }));

@@ -16,7 +16,23 @@ const suites: Record<string, () => Promise<unknown>> = {
   'accounts/profile': () => import('../accounts/profile.test'),
   'conversations/conversations': () => import('../conversations/conversations.test'),
   'conversations/keys': () => import('../conversations/keys.test'),
+  'groups/groups': () => import('../groups/groups.test'),
+  'groups/members': () => import('../groups/members.test'),
+  'groups/log': () => import('../groups/log.test'),
+  'groups/envelopes': () => import('../groups/envelopes.test'),
+  'groups/matrix': () => import('../groups/matrix.test'),
+  'groups/scale': () => import('../groups/scale.test'),
+  'groups/relay-history': () => import('../groups/relay-history.test'),
   services: () => import('../services.test'),
+  'db/migrations/0002_social': () => import('./migrations/0002_social.test'),
+  'social/requests': () => import('../social/requests.test'),
+  'social/friends': () => import('../social/friends.test'),
+  'social/blocks': () => import('../social/blocks.test'),
+  'social/search': () => import('../social/search.test'),
+  'social/contact': () => import('../social/contact.test'),
+  'social/message-requests': () => import('../social/message-requests.test'),
+  'social/matrix': () => import('../social/matrix.test'),
+  'social/bad-input': () => import('../social/bad-input.test'),
 };
 
 describe.skipIf(SKIP_PG)(`on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REASON})` : ''}`, () => {

@@ -48,7 +48,7 @@ export interface RotatedRefreshTokensTable {
 
 export interface ConversationsTable {
   id: string;
-  kind: 'direct';
+  kind: 'direct' | 'group';
   /** "<smaller user id>:<larger user id>" for direct conversations: one per unordered pair. */
   pair_key: string | null;
   created_at: number;

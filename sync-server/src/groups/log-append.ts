@@ -1,0 +1,55 @@
+// Appending one signed entry to a conversation's membership log: checked against the head it must
+// extend, the shared replay rules and the server's policy, then stored with the member rows and
+// epoch holders it implies, all in one transaction.
+import { applyEntry, ErrorCode, type MembershipEntry, type MembershipState, MekongError } from '@mekong/schema';
+import type { Kysely } from 'kysely';
+import { type Db, inTransaction } from '../db';
+import { type EntryAuthor, logCryptoReady, serverLogCrypto } from './log-crypto';
+import { checkIdentityKeys, checkShape } from './log-policy';
+import { lockHead, memberRows, stateOf } from './log-state';
+import { recordEpochHolders, syncMembers } from './members-sync';
+
+export interface AppendInput {
+  conv: string;
+  entry: MembershipEntry;
+  /** The authenticated caller: the only author the entry may name. */
+  author: EntryAuthor;
+  now: number;
+}
+
+/**
+ * Appends `entry` to the log of `conv` and returns the state after it.
+ * @throws NOT_FOUND (no such conversation), FORBIDDEN (another conversation's entry, or a change the
+ * rules refuse, with the reason), CONFLICT (the entry does not extend the current head: refetch and
+ * retry), BAD_REQUEST / NOT_FOUND (members whose identity keys or accounts do not check out).
+ */
+export async function appendEntry(db: Kysely<Db>, input: AppendInput): Promise<MembershipState> {
+  const { conv, entry, author, now } = input;
+  await logCryptoReady();
+  if (entry.conv !== conv) throw new MekongError(ErrorCode.FORBIDDEN, 'entry belongs to another conversation', { index: entry.index });
+  return inTransaction(db, async (trx) => {
+    const row = await trx.selectFrom('conversations').select('kind').where('id', '=', conv).executeTakeFirst();
+    if (!row) throw new MekongError(ErrorCode.NOT_FOUND, 'There is no such conversation.');
+    const head = await lockHead(trx, conv, row.kind, now);
+    if (entry.index !== head.length || entry.prev !== head.head) {
+      throw new MekongError(ErrorCode.CONFLICT, 'The membership log has moved on; fetch the new entries, re-sign the change on top of them and retry.', {
+        length: head.length,
+      });
+    }
+    const rows = await memberRows(trx, conv);
+    const prev = stateOf(conv, head, rows);
+    const next = applyEntry(prev, entry, serverLogCrypto(author), conv);
+    checkShape(row.kind, rows, entry);
+    await checkIdentityKeys(trx, entry);
+
+    await trx.insertInto('membership_log').values({ conversation_id: conv, idx: entry.index, entry: JSON.stringify(entry), hash: next.head, created_at: now }).execute();
+    await trx
+      .updateTable('membership_heads')
+      .set({ length: next.length, head: next.head, epoch: next.epoch, kind: next.kind, updated_at: now })
+      .where('conversation_id', '=', conv)
+      .execute();
+    await syncMembers(trx, conv, rows, next, now);
+    await recordEpochHolders(trx, conv, prev, next, entry);
+    return next;
+  });
+}

@@ -1,0 +1,28 @@
+// Blocks under /api/blocks: POST / { userId }, DELETE /:userId, GET /.
+import { type BlockListResponse, type BlockResponse, ErrorCode, MekongError, UserIdParam, UserRef } from '@mekong/schema';
+import { Hono } from 'hono';
+import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth } from '../http';
+import { block, listBlocks, unblock } from './blocks-repo';
+import type { SocialDeps } from './deps';
+import { SOCIAL_BODY_LIMIT } from './route-helpers';
+
+export function blocksRoutes(deps: SocialDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const auth = requireAuth(deps);
+
+  app.post('/', limitBody(SOCIAL_BODY_LIMIT), auth, jsonBody(UserRef), async (c) => {
+    const out = await block(deps.db, c.var.caller.userId, c.req.valid('json').userId, deps.sessions.now());
+    return c.json({ block: out.block } satisfies BlockResponse, out.created ? 201 : 200);
+  });
+
+  app.delete('/:userId', auth, pathParams(UserIdParam), async (c) => {
+    if (!(await unblock(deps.db, c.var.caller.userId, c.req.valid('param').userId))) {
+      throw new MekongError(ErrorCode.NOT_FOUND, 'You have not blocked this user.');
+    }
+    return c.body(null, 204);
+  });
+
+  app.get('/', auth, async (c) => c.json({ blocks: await listBlocks(deps.db, c.var.caller.userId) } satisfies BlockListResponse));
+
+  return app;
+}
