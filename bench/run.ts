@@ -38,7 +38,7 @@ if (!quick) {
 function report(): string {
   const c = conversation;
   const rows = docModel
-    .map((r) => `| ${r.kind === 'map' ? 'Y.Map by id (Mekong)' : 'Y.Array.push'} | ${r.messages.toLocaleString('en')} | ${r.appendUs.toFixed(1)} µs | ${(r.bytes / 1e6).toFixed(1)} MB | ${r.loadMs.toFixed(0)} ms | ${r.heapMb.toFixed(0)} MB |`)
+    .map((r) => `| ${r.kind === 'map' ? 'Y.Map by id (Mekong)' : 'Y.Array.push'} | ${r.messages.toLocaleString('en')} | ${r.appendUs.toFixed(1)} µs | ${(r.bytes / 1e6).toFixed(1)} MB | ${r.loadMs.toFixed(0)} ms | ${r.heapMb > 0 ? `${r.heapMb.toFixed(0)} MB` : '— (collected during load)'} |`)
     .join('\n');
   return `# Mekong benchmark report
 
