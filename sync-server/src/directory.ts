@@ -17,7 +17,18 @@ export function createDirectory(db: Kysely<Db>): Directory {
         .where('conversation_id', '=', conversationId)
         .where('user_id', '=', userId)
         .executeTakeFirst();
-      return row !== undefined;
+      if (!row) return false;
+      // in a 1-1 conversation, someone the other person blocked can no longer reach them
+      const blocked = await db
+        .selectFrom('conversations')
+        .innerJoin('conversation_members as other', 'other.conversation_id', 'conversations.id')
+        .innerJoin('blocks', (j) => j.onRef('blocks.blocker_id', '=', 'other.user_id').on('blocks.blocked_id', '=', userId))
+        .select('blocks.blocker_id')
+        .where('conversations.id', '=', conversationId)
+        .where('conversations.kind', '=', 'direct')
+        .where('other.user_id', '!=', userId)
+        .executeTakeFirst();
+      return blocked === undefined;
     },
     async membersOf(conversationId) {
       const rows = await db

@@ -117,4 +117,16 @@ describe('directory', () => {
     expect(await dir.membersOf('nope')).toEqual([]);
     expect(await s.directory.isMember(conv.id, minh.user.id)).toBe(true);
   });
+
+  it('shuts a blocked person out of the 1-1 conversation with the one who blocked them, and back in after unblocking', async () => {
+    const conv = (await json<ConvBody>(await direct(lan, minh.user.id))).conversation;
+    const dir = createDirectory(s.db);
+    const block = await call(s.app, 'POST', '/api/blocks', { token: minh.accessToken, body: { userId: lan.user.id } });
+    expect(block.status).toBe(201);
+    expect(await dir.isMember(conv.id, lan.user.id)).toBe(false);
+    expect(await dir.isMember(conv.id, minh.user.id)).toBe(true);
+    const unblock = await call(s.app, 'DELETE', `/api/blocks/${lan.user.id}`, { token: minh.accessToken });
+    expect(unblock.status).toBe(204);
+    expect(await dir.isMember(conv.id, lan.user.id)).toBe(true);
+  });
 });
