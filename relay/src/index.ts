@@ -4,11 +4,13 @@ export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from './limits';
 export {
   createMemoryLogStore,
   createSqlLogStore,
+  currentSchema,
   isPostgres,
   migrateRelay,
   openPostgresLogStore,
   openPostgresRelayDb,
   type PostgresRelayOptions,
+  postgresPool,
   openSqliteLogStore,
   openSqliteRelayDb,
   type RelayDb,

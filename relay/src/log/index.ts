@@ -1,6 +1,6 @@
 // The durable log: the in-memory reference store and the SQL store (SQLite for one process, PostgreSQL for a cluster).
 export { createMemoryLogStore } from './memory';
-export { isPostgres } from './engine';
+export { currentSchema, isPostgres } from './engine';
 export {
   createRelayMigrator,
   migrateRelay,
@@ -9,6 +9,6 @@ export {
   type RelayLogTable,
   type RelaySnapshotTable,
 } from './migrations';
-export { openPostgresLogStore, openPostgresRelayDb, type PostgresRelayOptions } from './postgres';
+export { openPostgresLogStore, openPostgresRelayDb, type PostgresRelayOptions, postgresPool } from './postgres';
 export { createSqlLogStore, type SqlLogStoreOptions } from './sql';
 export { openSqliteLogStore, openSqliteRelayDb } from './sqlite';

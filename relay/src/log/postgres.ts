@@ -24,13 +24,30 @@ function parseBytea(text: string): Uint8Array {
 }
 
 /** Type parsers for one pool (the pg module's global parsers stay untouched). */
-const relayPgTypes = {
+const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (format !== 'binary' && oid === INT8) return parseInt8;
     if (format !== 'binary' && oid === BYTEA) return parseBytea;
     return pg.types.getTypeParser(oid, format);
   }) as typeof pg.types.getTypeParser,
 };
+
+/**
+ * A pg pool whose int8 columns come back as numbers and bytea as plain Uint8Array, set on this
+ * pool only. Shared by the relay log and the services so both read the database the same way.
+ * @example const db = new Kysely<MyDb>({ dialect: new PostgresDialect({ pool: postgresPool(url) }) });
+ */
+export function postgresPool(url: string, options: PostgresRelayOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    types: pgTypes,
+  });
+  // an idle connection that dies emits 'error' on the pool; unheard, that would end the process
+  pool.on('error', (err) => options.onPoolError?.(err));
+  return pool;
+}
 
 export interface PostgresRelayOptions {
   /** Connections in the pool; 10 by default. */
@@ -46,15 +63,7 @@ export interface PostgresRelayOptions {
  * `?options=-c%20search_path%3Dmy_schema`.
  */
 export function openPostgresRelayDb(url: string, options: PostgresRelayOptions = {}): Kysely<RelayDb> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    types: relayPgTypes,
-  });
-  // an idle connection that dies emits 'error' on the pool; unheard, that would end the process
-  pool.on('error', (err) => options.onPoolError?.(err));
-  return new Kysely<RelayDb>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<RelayDb>({ dialect: new PostgresDialect({ pool: postgresPool(url, options) }) });
 }
 
 /** Opens (and migrates) a PostgreSQL log as a LogStore that ends its pool on close(). */

@@ -3,6 +3,7 @@
 // client can verify the whole history from the first entry and derive members and roles from
 // the log alone, never from what a server says.
 import { z } from 'zod';
+import { sortKeys } from '../model/sort-keys';
 
 export const Role = z.enum(['owner', 'admin', 'member']);
 export type Role = z.infer<typeof Role>;
@@ -53,12 +54,3 @@ export function canonicalEntry(e: UnsignedEntry): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(['mekong/v1/membership', e.conv, e.index, e.prev, sortKeys(e.change), e.by.user, e.by.device, e.deviceCert, e.at]));
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
-}

@@ -1,5 +1,6 @@
 // The message model stored inside a conversation document. Complete now even where a feature comes later.
 import { z } from 'zod';
+import { sortKeys } from './sort-keys';
 
 export const MessageKind = z.enum(['text', 'sticker', 'image', 'video', 'file', 'system']);
 export type MessageKind = z.infer<typeof MessageKind>;
@@ -102,12 +103,3 @@ export function canonicalMessage(conv: string, m: Omit<Message, 'sig'>): Uint8Ar
   return new TextEncoder().encode(fields.map((s) => `${s.length}:${s}`).join(''));
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
-}
