@@ -13,6 +13,7 @@ function summary(id: string, name: string, last?: Partial<MessageView>): Convers
     id,
     kind: 'direct',
     peer: { id: `u-${id}`, username: name.toLowerCase(), displayName: name },
+    title: name,
     lastMessage: last ? message(last) : undefined,
     unread: 0,
   };

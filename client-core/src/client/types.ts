@@ -1,6 +1,7 @@
 // Public types of the client API.
 import type { MessageKind } from '@mekong/schema';
 import type { ConnectionStatus } from '../sync/connection';
+import type { Social } from './social';
 
 export type { ConnectionStatus };
 
@@ -54,11 +55,51 @@ export interface MessageView {
  */
 export interface ConversationSummary {
   id: string;
-  kind: 'direct';
+  kind: 'direct' | 'group';
+  /** The other person (direct), or the group itself as a pseudo-profile: id = group id, displayName = name. */
   peer: UserProfile;
+  /** What a list shows: the peer's display name or the group's name. */
+  title: string;
+  /** Groups: the members and roles as the verified membership log says. */
+  group?: GroupInfo;
   lastMessage?: MessageView;
   unread: number;
+  /**
+   * Users the server lists as members but the verified membership log does not: a sign that the
+   * server added someone on its own. They receive no keys and cannot read; apps should warn.
+   */
+  unverifiedMembers?: string[];
 }
+
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+/**
+ * A group as this device verified it from the signed membership log.
+ * @example
+ * const g = await client.createGroup({ name: 'Nhà mình', members: ['minh', 'hoa'] });
+ * g.members.map((m) => `${m.displayName} (${m.role})`);
+ */
+export interface GroupInfo {
+  id: string;
+  name: string;
+  members: Array<UserProfile & { role: GroupRole }>;
+  /** The caller's role. */
+  role: GroupRole;
+  /** The current key epoch: it advances on every removal, leave and rotation. */
+  epoch: number;
+}
+
+/** A friend, a pending request or a search hit. */
+export interface FriendInfo {
+  user: UserProfile;
+  since: number;
+}
+export interface FriendRequestInfo {
+  id: string;
+  user: UserProfile;
+  createdAt: number;
+}
+export type Relation = 'none' | 'friend' | 'outgoing' | 'incoming' | 'blocked';
 
 /**
  * One open conversation: a window of the newest messages that grows with `loadOlder`.
@@ -119,4 +160,25 @@ export interface MekongClient {
   /** Reconnect immediately (e.g. the browser reports it is online again). */
   reconnect(): void;
   close(): Promise<void>;
+
+  /** Friends, friend requests, blocks, user search and message requests. */
+  readonly social: Social;
+
+  /** Create a group with the caller as owner; members are usernames. */
+  createGroup(p: { name: string; members: string[]; description?: string }): Promise<GroupInfo>;
+  /** Groups this device follows, as their verified membership logs say. */
+  groups(): Promise<GroupInfo[]>;
+  group(groupId: string): Promise<GroupInfo>;
+  /** Admins and the owner: add a member, who receives the current key. */
+  addMember(groupId: string, username: string, role?: Exclude<GroupRole, 'owner'>): Promise<GroupInfo>;
+  /** Admins and the owner: remove a member; a new key epoch starts that they never receive. */
+  removeMember(groupId: string, username: string): Promise<GroupInfo>;
+  /** Owner only: change a role; making someone owner hands ownership over. */
+  setRole(groupId: string, username: string, role: GroupRole): Promise<GroupInfo>;
+  leaveGroup(groupId: string): Promise<void>;
+  updateGroup(groupId: string, p: { name?: string; description?: string | null }): Promise<GroupInfo>;
+  /** Owner only: delete the group for everyone. */
+  disbandGroup(groupId: string): Promise<void>;
+  /** Start a new key epoch in a conversation now; returns the new epoch. */
+  rotateKeys(conversationId: string): Promise<number>;
 }

@@ -23,9 +23,12 @@ export interface ApiDevice {
 }
 export interface ApiConversation {
   id: string;
-  kind: 'direct';
+  kind: 'direct' | 'group';
+  name?: string;
   members: Array<{ userId: string; role: string }>;
   createdAt: number | string;
+  /** entries in the membership log */
+  logLength?: number;
 }
 export interface TokenResponse {
   accessToken: string;

@@ -14,6 +14,7 @@ import {
 import type { ApiClient } from '../http/api';
 import { fromBytes, toBytes } from '../local/json';
 import { K } from '../local/keys';
+import type { ConvMembers } from '../membership/tracker';
 import type { StoragePort } from '../storage';
 import type { DeviceDirectory } from './directory';
 import { type DeviceSecrets, openBackup, sealBackup } from './secrets';
@@ -39,10 +40,11 @@ export class KeyManager {
     private readonly storage: StoragePort,
     private readonly api: ApiClient,
     private readonly directory: DeviceDirectory,
+    private readonly report: (err: Error) => void = () => {},
   ) {}
 
   /** The key of one epoch: local, else fetched from the server; UNKNOWN_EPOCH if nobody shared it. */
-  async epochKey(conv: string, epoch: number, members: string[]): Promise<EpochKey> {
+  async epochKey(conv: string, epoch: number, members: ConvMembers): Promise<EpochKey> {
     const local = await this.local(conv, epoch);
     if (local) return local;
     await this.fetch(conv, members);
@@ -53,40 +55,52 @@ export class KeyManager {
     });
   }
 
-  /** The newest epoch of a conversation, creating and distributing epoch 1 when there is none. */
-  async current(conv: string, members: string[]): Promise<{ epoch: number; key: EpochKey }> {
-    let latest = await this.latestLocal(conv);
-    if (!latest) {
+  /**
+   * The key new messages use: the key of the log's current epoch. When nobody has shared one
+   * yet, this device makes it and seals it for the current members' devices (after a removal,
+   * a leave or a rotation). Two members may race; the server keeps the first copy per device,
+   * so the key is read back from the server and adopted.
+   */
+  async current(conv: string, members: ConvMembers): Promise<{ epoch: number; key: EpochKey }> {
+    const wanted = members.epoch;
+    const pick = async () => (wanted === undefined ? this.latestLocal(conv) : this.exact(conv, wanted));
+    let found = await pick();
+    if (!found) {
       await this.fetch(conv, members);
-      latest = await this.latestLocal(conv);
+      found = await pick();
     }
-    if (!latest) {
-      const key = generateEpochKey();
-      await this.distribute(conv, 1, key, members);
-      // Two members may race to create epoch 1; the server keeps the first copy per device, so
-      // read back what was stored for this device and adopt it.
+    if (!found) {
+      await this.distribute(conv, wanted ?? 1, generateEpochKey(), members);
       await this.fetch(conv, members);
-      latest = await this.latestLocal(conv);
-      if (!latest) throw new MekongError(ErrorCode.UNKNOWN_EPOCH, 'Could not establish a conversation key; try again.');
+      found = await pick();
+      if (!found) throw new MekongError(ErrorCode.UNKNOWN_EPOCH, 'Could not establish a conversation key; try again.');
     }
-    return latest;
+    return found;
   }
 
-  /** Seal the current key for member devices this device has not sealed it for yet. */
-  async shareWithNewDevices(conv: string, members: string[]): Promise<void> {
-    const latest = await this.latestLocal(conv);
-    if (latest) await this.distribute(conv, latest.epoch, latest.key, members);
+  /** True when this device holds the key of `epoch`. */
+  async has(conv: string, epoch: number): Promise<boolean> {
+    return (await this.local(conv, epoch)) !== undefined;
+  }
+
+  /** Seal the current key for member devices (of `only` these users, when given) this device has not sealed it for yet. */
+  async shareWithNewDevices(conv: string, members: ConvMembers, only?: string[]): Promise<void> {
+    const latest = members.epoch === undefined ? await this.latestLocal(conv) : await this.exact(conv, members.epoch);
+    if (latest) await this.distribute(conv, latest.epoch, latest.key, members, only);
   }
 
   /** Fetch and open every key envelope addressed to this device (a new device calls this once). */
-  async fetchAll(membersOf: (conv: string) => Promise<string[]>): Promise<void> {
+  async fetchAll(membersOf: (conv: string) => Promise<ConvMembers | undefined>): Promise<void> {
     const res = await this.api.call<{ envelopes: ServerEnvelope[] }>('GET', '/api/keys');
     const byConv = new Map<string, ServerEnvelope[]>();
     for (const e of res.envelopes) {
       if (!e.conversationId) continue;
       byConv.set(e.conversationId, [...(byConv.get(e.conversationId) ?? []), e]);
     }
-    for (const [conv, list] of byConv) await this.open(conv, list, await membersOf(conv));
+    for (const [conv, list] of byConv) {
+      const members = await membersOf(conv);
+      if (members) await this.open(conv, list, members);
+    }
   }
 
   /** Import keys restored from the backup. */
@@ -111,6 +125,11 @@ export class KeyManager {
     return key;
   }
 
+  private async exact(conv: string, epoch: number): Promise<{ epoch: number; key: EpochKey } | undefined> {
+    const key = await this.local(conv, epoch);
+    return key && { epoch, key };
+  }
+
   private async latestLocal(conv: string): Promise<{ epoch: number; key: EpochKey } | undefined> {
     const [hit] = await this.storage.range(K.epochPrefix(conv), { reverse: true, limit: 1 });
     if (!hit) return undefined;
@@ -118,7 +137,7 @@ export class KeyManager {
     return { epoch, key: asEpochKey(hit[1]) };
   }
 
-  private async fetch(conv: string, members: string[]): Promise<void> {
+  private async fetch(conv: string, members: ConvMembers): Promise<void> {
     const res = await this.api.call<{ envelopes: ServerEnvelope[] }>(
       'GET',
       `/api/conversations/${encodeURIComponent(conv)}/keys`,
@@ -126,21 +145,27 @@ export class KeyManager {
     await this.open(conv, res.envelopes, members);
   }
 
-  private async open(conv: string, list: ServerEnvelope[], members: string[]): Promise<void> {
+  private async open(conv: string, list: ServerEnvelope[], members: ConvMembers): Promise<void> {
     const learned: Array<[number, EpochKey]> = [];
     for (const e of list) {
       if (await this.local(conv, e.epoch)) continue;
+      if (members.epoch !== undefined && e.epoch > members.epoch) continue; // the log has not reached it here yet: fetched again later
       try {
         const sealed = fromBase64url(e.data);
-        const sender = await this.directory.device(peekEpochKeySender(sealed), members);
+        // only a device of someone who held that epoch, as the verified log says, may hand out its key
+        const sender = await this.directory.device(peekEpochKeySender(sealed), members.holders(e.epoch));
         const { epoch, key } = openEpochKey(sealed, {
           conv,
           recipientDevice: this.secrets.deviceId,
           recipientBox: { publicKey: this.secrets.device.boxPublicKey, secretKey: this.secrets.device.boxSecretKey },
           senderSignPublicKey: (id) => (id === sender.deviceId ? sender.signPublicKey : undefined),
         });
+        if (epoch !== e.epoch) throw new MekongError(ErrorCode.WRONG_CONTEXT, 'A key envelope is labelled with another epoch than it seals.');
         learned.push([epoch, key]);
       } catch (err) {
+        if (isMekongError(err) && err.code !== ErrorCode.UNAVAILABLE) {
+          this.report(new MekongError(err.code, `Refused a conversation key: ${err.message}`, { conv, epoch: e.epoch }));
+        }
         // a key sealed by someone who is not a verified member device is refused, never used
         if (!isMekongError(err) || err.code === ErrorCode.UNAVAILABLE) throw err;
       }
@@ -151,11 +176,21 @@ export class KeyManager {
     this.scheduleBackup(conv, learned);
   }
 
-  private async distribute(conv: string, epoch: number, key: EpochKey, members: string[]): Promise<void> {
+  private async distribute(conv: string, epoch: number, key: EpochKey, members: ConvMembers, only?: string[]): Promise<void> {
     const doneRaw = await this.storage.get(K.sealedFor(conv, epoch));
     const done = new Set<string>(doneRaw ? fromBytes<string[]>(doneRaw) : []);
     const envelopes: Array<{ epoch: number; recipientDevice: string; data: string }> = [];
-    for (const userId of members) {
+    for (const userId of members.current) {
+      if (only && !only.includes(userId)) continue;
+      const logged = members.identityKey(userId);
+      if (logged !== undefined) {
+        const pinned = await this.directory.identity(userId);
+        if (pinned.identityKey !== logged) {
+          // the log and this device disagree on who the user is: no key until the safety number is checked
+          this.report(new MekongError(ErrorCode.BAD_CERTIFICATE, 'A member’s identity key in the membership log differs from the one this device knows; they get no key until verified.', { conv, userId }));
+          continue;
+        }
+      }
       for (const d of await this.directory.devicesOf(userId, true)) {
         if (done.has(d.deviceId)) continue;
         const sealed = sealEpochKey({
@@ -171,7 +206,9 @@ export class KeyManager {
       }
     }
     if (!envelopes.length) return;
-    await this.api.call('POST', `/api/conversations/${encodeURIComponent(conv)}/keys`, { envelopes });
+    for (let i = 0; i < envelopes.length; i += 2000) {
+      await this.api.call('POST', `/api/conversations/${encodeURIComponent(conv)}/keys`, { envelopes: envelopes.slice(i, i + 2000) });
+    }
     for (const e of envelopes) done.add(e.recipientDevice);
     await this.storage.put(K.sealedFor(conv, epoch), toBytes([...done]));
   }

@@ -25,6 +25,8 @@ export interface ConnectionDeps {
 }
 
 const FATAL_CLOSES = new Set<number>([CloseCode.UNSUPPORTED_PROTOCOL, CloseCode.REVOKED]);
+/** WebSocket 1012 "service restart": a relay draining on purpose; another one is ready for us. */
+const SERVICE_RESTART = 1012;
 
 /**
  * Keeps a relay connection alive while started.
@@ -86,6 +88,30 @@ export class RelayConnection {
     this.conn?.close(CloseCode.GOING_AWAY, 'client dropped');
   }
 
+  private readonly pongWaiters = new Map<number, () => void>();
+
+  /**
+   * Resolves true once the relay has handled every frame sent on this socket before the call
+   * (it handles a connection's frames in order and answers a ping after them); false when
+   * offline or after `timeoutMs`.
+   */
+  roundTrip(timeoutMs = 5000): Promise<boolean> {
+    if (this.status !== 'online' || !this.conn) return Promise.resolve(false);
+    const id = ++this.pingId;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pongWaiters.delete(id);
+        resolve(false);
+      }, timeoutMs);
+      this.pongWaiters.set(id, () => {
+        clearTimeout(timer);
+        this.pongWaiters.delete(id);
+        resolve(true);
+      });
+      this.conn!.send(encodeUp({ type: 'ping', id }));
+    });
+  }
+
   /** Send when authenticated; returns false when offline (the caller keeps it in its outbox). */
   send(frame: Up): boolean {
     if (this.status !== 'online' || !this.conn) return false;
@@ -98,6 +124,7 @@ export class RelayConnection {
     const gen = ++this.generation;
     this.setStatus('connecting');
     let opened = false;
+    let welcomed = false;
     const conn = this.deps.transport(this.deps.url, {
       onOpen: () => {
         if (gen !== this.generation) return;
@@ -115,6 +142,7 @@ export class RelayConnection {
           return;
         }
         if (frame.type === 'welcome') {
+          welcomed = true;
           this.attempt = 0;
           this.scheduleRefresh(frame.expiresAt, gen);
           this.startHeartbeat(conn, gen);
@@ -125,6 +153,7 @@ export class RelayConnection {
           return;
         }
         if (frame.type === 'ack') this.pacer.acked(frame.conv, frame.counter);
+        if (frame.type === 'pong') this.pongWaiters.get(frame.id)?.();
         if (frame.type === 'error' && (frame.code === 'TOKEN_EXPIRED' || frame.code === 'UNAUTHENTICATED')) {
           void this.authenticate(conn, gen);
         }
@@ -145,7 +174,10 @@ export class RelayConnection {
           this.running = false;
           return;
         }
-        if (!opened) this.attempt++;
+        // a relay that served us and now restarts: come back at the shortest backoff (still jittered,
+        // so its clients do not all land on the others at once); one that refuses us backs off as usual
+        if (code === SERVICE_RESTART && welcomed) this.attempt = 0;
+        else if (!opened) this.attempt++;
         else this.attempt = Math.max(this.attempt, 1);
         this.scheduleReconnect();
       },

@@ -14,6 +14,7 @@ import { fromBase64url, openEnvelope, randomId, readEnvelopeHeader, sealEnvelope
 import { ConversationDoc } from '../doc/conversation-doc';
 import type { DeviceDirectory } from '../keys/directory';
 import type { KeyManager } from '../keys/manager';
+import type { ConvMembers } from '../membership/tracker';
 import type { DeviceSecrets } from '../keys/secrets';
 import { fromBytes, toBytes } from '../local/json';
 import { K, outboxCounter } from '../local/keys';
@@ -22,8 +23,11 @@ import { entryFromMessage, type MessageEntry, putEntryOp, readEntry } from './en
 
 export interface ConvInfo {
   id: string;
-  kind: 'direct';
+  kind: 'direct' | 'group';
+  /** as the server listed them when last seen; crypto uses the verified log (`ReplicaDeps.members`) */
   members: string[];
+  /** groups: the name */
+  name?: string;
 }
 
 interface ReplicaState {
@@ -37,6 +41,8 @@ interface ReplicaState {
   sinceSnapshotBytes?: number;
   /** send time of this device's newest message: each new one gets a strictly later time, so a fast typist's messages keep their order */
   lastSentAt?: number;
+  /** updates seen (sent or received) under the newest epoch: [epoch, count]; drives periodic key rotation */
+  epochUse?: [number, number];
 }
 
 interface OutboxItem {
@@ -46,6 +52,8 @@ interface OutboxItem {
 
 export interface ReplicaDeps {
   info: ConvInfo;
+  /** Members, epochs and key holders as the verified membership log says. */
+  members(): ConvMembers;
   storage: StoragePort;
   keys: KeyManager;
   directory: DeviceDirectory;
@@ -104,7 +112,27 @@ export class Replica {
     return this.state.lastSeq;
   }
   get members(): string[] {
-    return this.deps.info.members;
+    return this.deps.members().current;
+  }
+  get info(): ConvInfo {
+    return this.deps.info;
+  }
+
+  /** How many updates this device has seen under `epoch` (counted only for the newest epoch seen). */
+  updatesInEpoch(epoch: number): number {
+    const [e, n] = this.state.epochUse ?? [0, 0];
+    return e === epoch ? n : 0;
+  }
+
+  private countEpoch(epoch: number): void {
+    const [e, n] = this.state.epochUse ?? [0, 0];
+    if (epoch > e) this.state.epochUse = [epoch, 1];
+    else if (epoch === e) this.state.epochUse = [e, n + 1];
+  }
+
+  /** Try again what could not be opened (the log or keys changed since). */
+  retry(): void {
+    void this.enqueue(() => this.retryParked());
   }
 
   /** The relay connection is (re)authenticated: catch up and resend everything unacknowledged. */
@@ -125,7 +153,7 @@ export class Replica {
   }
 
   /** Create, sign, encrypt and queue a text message. Resolves once it is durable on this device. */
-  sendText(text: string, replyTo?: string): Promise<MessageEntry> {
+  sendText(text: string, replyTo?: string, kind: 'text' | 'system' = 'text'): Promise<MessageEntry> {
     if (text.trim().length === 0) {
       return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'Type a message before sending.'));
     }
@@ -134,7 +162,7 @@ export class Replica {
       const unsigned: Omit<Message, 'sig'> = {
         id: randomId(12),
         author: { user: secrets.userId, device: secrets.deviceId },
-        kind: 'text',
+        kind,
         body: text,
         sentAt: Math.max(this.deps.now(), (this.state.lastSentAt ?? 0) + 1),
         ...(replyTo ? { replyTo } : {}),
@@ -250,10 +278,11 @@ export class Replica {
   }
 
   private async pushLocal(update: Uint8Array, entries: MessageEntry[]): Promise<void> {
-    const { secrets, keys, info } = this.deps;
-    const { epoch, key } = await keys.current(this.id, info.members);
+    const { secrets, keys } = this.deps;
+    const { epoch, key } = await keys.current(this.id, this.deps.members());
     const counter = this.state.counter + 1;
     const env = sealEnvelope({ kind: 'update', conv: this.id, epoch, device: secrets.deviceId, counter }, update, key, secrets.device.signSecretKey);
+    this.countEpoch(epoch);
     const item: OutboxItem = { env: toBase64url(env), ids: entries.map((e) => [e.sentAt, e.id]) };
     this.state.counter = counter;
     const ops: StorageOp[] = [
@@ -305,10 +334,12 @@ export class Replica {
     let docOps: StorageOp[] = [];
     try {
       const header = readEnvelopeHeader(env);
-      const members = this.deps.info.members;
-      const dev = await this.deps.directory.device(header.device, members);
+      const members = this.deps.members();
+      // the sending device must belong to someone who held that epoch, as the verified log says
+      const dev = await this.deps.directory.device(header.device, members.holders(header.epoch));
       const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
       const { plaintext } = openEnvelope(env, { kind, conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
+      if (kind === 'update') this.countEpoch(header.epoch);
       const doc = await this.ensureDoc();
       const change = doc.applyRemote(plaintext, kind);
       docOps = this.appendDocOps(plaintext);
@@ -331,8 +362,8 @@ export class Replica {
     for (const [k, env] of parked) {
       try {
         const header = readEnvelopeHeader(env);
-        const members = this.deps.info.members;
-        const dev = await this.deps.directory.device(header.device, members);
+        const members = this.deps.members();
+        const dev = await this.deps.directory.device(header.device, members.holders(header.epoch));
         const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
         const { plaintext } = openEnvelope(env, { kind: 'update', conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
         const doc = await this.ensureDoc();
@@ -354,7 +385,7 @@ export class Replica {
       const m = doc.message(id);
       if (!m) continue;
       try {
-        const dev = await this.deps.directory.device(m.author.device, this.deps.info.members);
+        const dev = await this.deps.directory.device(m.author.device, this.deps.members().ever);
         if (dev.userId !== m.author.user) throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Message author does not own the signing device.');
         const { sig, ...unsigned } = m;
         verifyMessage(dev.signPublicKey, canonicalMessage(this.id, unsigned), fromBase64url(sig));
@@ -386,21 +417,32 @@ export class Replica {
     ]);
   }
 
-  private async maybeSnapshot(): Promise<void> {
+  /**
+   * Upload a snapshot of the whole document now, sealed under the current epoch (before a member
+   * joins: it is how they read what came before, whose older epochs they hold no key for).
+   * Resolves false when offline or when updates are missing locally.
+   */
+  snapshotNow(): Promise<boolean> {
+    return this.enqueue(() => this.maybeSnapshot(true));
+  }
+
+  private async maybeSnapshot(force = false): Promise<boolean> {
     const bytesDue = (this.state.sinceSnapshotBytes ?? 0) >= (this.deps.snapshotEveryBytes ?? 512 * 1024);
-    if ((this.state.sinceSnapshot < this.snapshotEvery && !bytesDue) || this.pending.size > 0) return;
-    if ((await this.outboxSize()) > 0) return;
-    const { secrets, keys, info } = this.deps;
+    if (this.pending.size > 0) return false;
+    if (!force && this.state.sinceSnapshot < this.snapshotEvery && !bytesDue) return false;
+    if (!force && (await this.outboxSize()) > 0) return false;
+    const { secrets, keys } = this.deps;
     const doc = await this.ensureDoc();
-    const { epoch, key } = await keys.current(this.id, info.members);
+    const { epoch, key } = await keys.current(this.id, this.deps.members());
     const seq = this.state.lastSeq;
     const env = sealEnvelope({ kind: 'snapshot', conv: this.id, epoch, device: secrets.deviceId, counter: seq }, doc.encodeState(), key, secrets.device.signSecretKey);
-    if (env.length > MAX_SNAPSHOT_BYTES) return; // segmented histories are the remedy; see docs/decisions.md
-    if (!this.deps.send({ type: 'put-snapshot', conv: this.id, seq, envelope: env })) return;
+    if (env.length > MAX_SNAPSHOT_BYTES) return false; // segmented histories are the remedy; see docs/decisions.md
+    if (!this.deps.send({ type: 'put-snapshot', conv: this.id, seq, envelope: env })) return false;
     this.state.sinceSnapshot = 0;
     this.state.sinceSnapshotBytes = 0;
     if (this.state.docUpdates - (this.state.compactedAt ?? 0) > (this.deps.compactEvery ?? 500)) await this.compact();
     await this.deps.storage.put(K.convState(this.id), toBytes(this.state));
+    return true;
   }
 
   private requestGapFill(delayMs = 0): void {

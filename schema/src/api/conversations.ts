@@ -18,6 +18,11 @@ export const ConversationSummary = z.object({
   name: z.string().optional(),
   members: z.array(ConversationMember),
   createdAt: EpochMillis,
+  /**
+   * Entries in the conversation's membership log: a client fetches the log when this exceeds
+   * what it has verified. The member list above is the server's view; clients trust the log.
+   */
+  logLength: z.number().int().nonnegative().optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 

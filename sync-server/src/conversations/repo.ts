@@ -12,6 +12,8 @@ interface MemberJoinRow {
   created_at: number;
   user_id: string;
   role: 'owner' | 'admin' | 'member';
+  /** entries in the membership log; null before the first one */
+  log_length: number | null;
 }
 
 /** Folds one row per (conversation, member) into summaries, keeping the rows' order. */
@@ -20,7 +22,7 @@ function fold(rows: MemberJoinRow[]): ConversationSummary[] {
   for (const r of rows) {
     let conv = byId.get(r.id);
     if (!conv) {
-      conv = { id: r.id, kind: r.kind, ...(r.name === null ? {} : { name: r.name }), members: [], createdAt: r.created_at };
+      conv = { id: r.id, kind: r.kind, ...(r.name === null ? {} : { name: r.name }), members: [], createdAt: r.created_at, logLength: Number(r.log_length ?? 0) };
       byId.set(r.id, conv);
     }
     conv.members.push({ userId: r.user_id, role: r.role });
@@ -33,7 +35,8 @@ function summaries(db: Kysely<Db>) {
     .selectFrom('conversations as c')
     .innerJoin('conversation_members as m', 'm.conversation_id', 'c.id')
     .leftJoin('groups as g', 'g.id', 'c.id')
-    .select(['c.id', 'c.kind', 'g.name', 'c.created_at', 'm.user_id', 'm.role']);
+    .leftJoin('membership_heads as h', 'h.conversation_id', 'c.id')
+    .select(['c.id', 'c.kind', 'g.name', 'c.created_at', 'm.user_id', 'm.role', 'h.length as log_length']);
 }
 
 export async function getConversation(db: Kysely<Db>, id: string): Promise<ConversationSummary | undefined> {

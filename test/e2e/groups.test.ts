@@ -1,0 +1,126 @@
+// Groups end to end through a real server and relay: create, chat, add, remove, leave, roles,
+// rotation. Removal and leaving start a new epoch whose key the departed member never gets.
+import type { Conversation, MekongClient } from '@mekong/client-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, newClient, startTestServer, type TestServer } from '../helpers';
+
+let server: TestServer;
+const clients: Record<string, MekongClient> = {};
+let groupId = '';
+
+const texts = (c: Conversation) => c.messages().map((m) => m.text);
+
+async function chatOf(name: string): Promise<Conversation> {
+  const c = clients[name]!;
+  await eventually(async () => (await c.conversations()).some((s) => s.id === groupId), 20_000, `${name} to see the group`);
+  return c.open(groupId);
+}
+
+async function epochKeyHeld(name: string, epoch: number): Promise<boolean> {
+  // what a user would check of their own device: which conversation keys it holds
+  const c = clients[name]! as unknown as { opts: { storage: { get(k: string): Promise<Uint8Array | undefined> } } };
+  return (await c.opts.storage.get(`epoch/${groupId}/${String(epoch).padStart(8, '0')}`)) !== undefined;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  for (const [name, display] of [
+    ['lan', 'Lan'],
+    ['minh', 'Minh'],
+    ['hoa', 'Hoa'],
+    ['tuan', 'Tuấn'],
+  ] as const) {
+    clients[name] = await newClient(server, name);
+    await clients[name]!.register({ username: name, password: `${name} password 1`, displayName: display });
+  }
+});
+
+afterAll(async () => {
+  for (const c of Object.values(clients)) await c.close();
+  await server?.stop();
+});
+
+describe('groups', () => {
+  it('creates a group whose members and roles come from the signed log, and everyone chats', async () => {
+    const g = await clients.lan!.createGroup({ name: 'Nhà mình', members: ['minh', 'hoa'] });
+    groupId = g.id;
+    expect(g.role).toBe('owner');
+    expect(g.epoch).toBe(1);
+    expect(g.members.map((m) => m.id).sort()).toHaveLength(3);
+    const lanChat = await clients.lan!.open(groupId);
+    await lanChat.send('chào cả nhà');
+    const minhChat = await chatOf('minh');
+    const hoaChat = await chatOf('hoa');
+    await eventually(() => texts(minhChat).includes('chào cả nhà') && texts(hoaChat).includes('chào cả nhà'), 20_000, 'first message');
+    await minhChat.send('chào Lan');
+    await eventually(() => texts(lanChat).includes('chào Lan') && texts(hoaChat).includes('chào Lan'), 20_000, 'reply');
+    const summary = (await clients.hoa!.conversations()).find((s) => s.id === groupId)!;
+    expect(summary.kind).toBe('group');
+    expect(summary.title).toBe('Nhà mình');
+    expect(summary.group?.members.find((m) => m.role === 'owner')?.id).toBe(clients.lan!.session!.userId);
+    expect(summary.unverifiedMembers).toBeUndefined();
+    for (const c of [lanChat, minhChat, hoaChat]) c.close();
+  });
+
+  it('refuses changes the log does not allow, before the server sees them', async () => {
+    await expect(clients.hoa!.removeMember(groupId, 'minh')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(clients.minh!.addMember(groupId, 'tuan')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await clients.lan!.group(groupId)).members).toHaveLength(3);
+  });
+
+  it('removes a member: a new epoch starts, the others keep chatting, the removed one gets nothing more', async () => {
+    const g = await clients.lan!.removeMember(groupId, 'hoa');
+    expect(g.epoch).toBe(2);
+    expect(g.members.map((m) => m.username)).not.toContain('hoa');
+    const lanChat = await clients.lan!.open(groupId);
+    await lanChat.send('sau khi Hoa rời nhóm');
+    const minhChat = await chatOf('minh');
+    await eventually(() => texts(minhChat).includes('sau khi Hoa rời nhóm'), 20_000, 'minh gets the post-removal message');
+    await eventually(async () => !(await clients.hoa!.conversations()).some((s) => s.id === groupId), 20_000, 'hoa stops following the group');
+    expect(await epochKeyHeld('hoa', 1)).toBe(true);
+    expect(await epochKeyHeld('hoa', 2)).toBe(false);
+    expect(await epochKeyHeld('minh', 2)).toBe(true);
+    lanChat.close();
+    minhChat.close();
+  });
+
+  it('adds a member, who reads from then on; the owner makes them admin', async () => {
+    await clients.lan!.addMember(groupId, 'tuan');
+    const lanChat = await clients.lan!.open(groupId);
+    await lanChat.send('chào Tuấn');
+    const tuanChat = await chatOf('tuan');
+    await eventually(() => texts(tuanChat).includes('chào Tuấn'), 20_000, 'tuan reads after joining');
+    // the history from before, sealed under an epoch Tuấn never got, arrives in the snapshot taken for him
+    await eventually(() => texts(tuanChat).includes('chào cả nhà'), 20_000, 'tuan reads the history');
+    const g = await clients.lan!.setRole(groupId, 'tuan', 'admin');
+    expect(g.members.find((m) => m.username === 'tuan')?.role).toBe('admin');
+    await eventually(async () => (await clients.tuan!.group(groupId)).role === 'admin', 20_000, 'tuan sees the new role');
+    lanChat.close();
+    tuanChat.close();
+  });
+
+  it('a member who leaves gets no key for what follows; rotation moves everyone on', async () => {
+    await clients.minh!.leaveGroup(groupId);
+    expect((await clients.minh!.conversations()).some((s) => s.id === groupId)).toBe(false);
+    const epoch = await clients.lan!.rotateKeys(groupId);
+    expect(epoch).toBeGreaterThanOrEqual(4);
+    const lanChat = await clients.lan!.open(groupId);
+    await lanChat.send('chỉ còn Lan và Tuấn');
+    const tuanChat = await chatOf('tuan');
+    await eventually(() => texts(tuanChat).includes('chỉ còn Lan và Tuấn'), 20_000, 'tuan gets it');
+    expect(await epochKeyHeld('minh', epoch)).toBe(false);
+    lanChat.close();
+    tuanChat.close();
+  });
+
+  it('writes the create entry of a direct conversation into its log', async () => {
+    await clients.lan!.openDirect('tuan');
+    const convs = await clients.lan!.conversations();
+    const direct = convs.find((c) => c.kind === 'direct')!;
+    expect(direct.title).toBe('Tuấn');
+    const c = clients.lan! as unknown as { api: { call<T>(m: string, p: string): Promise<T> } };
+    const log = await c.api.call<{ length: number; entries: Array<{ change: { op: string; kind?: string } }> }>('GET', `/api/conversations/${direct.id}/log`);
+    expect(log.length).toBe(1);
+    expect(log.entries[0]!.change).toMatchObject({ op: 'create', kind: 'direct' });
+  });
+});
