@@ -2,3 +2,19 @@
 export { runStorageContract } from './storage/contract';
 export { createMemoryNetwork, type MemoryAcceptor, type MemoryServerSide } from './transport/memory';
 export { Client } from './client/client';
+// For suites that play a hostile server or a colluding member: the raw primitives a client uses.
+export {
+  certifyDevice,
+  encodeDeviceCertificate,
+  fromBase64url,
+  generateDeviceKeys,
+  generateEpochKey,
+  generateIdentity,
+  openEnvelope,
+  readEnvelopeHeader,
+  sealEnvelope,
+  sealEpochKey,
+  toBase64url,
+} from './crypto';
+export { signEntry } from './membership/log';
+export type { DeviceSecrets } from './keys/secrets';

@@ -570,7 +570,7 @@ export class Client implements MekongClient {
 
   private async start(secrets: DeviceSecrets): Promise<void> {
     if (this.session) this.profiles.set(this.session.userId, { username: this.session.username, displayName: this.session.displayName });
-    const directory = new DeviceDirectory(this.api, this.opts.storage);
+    const directory = new DeviceDirectory(this.api, this.opts.storage, (e) => this.report(e));
     const keys = new KeyManager(secrets, this.opts.storage, this.api, directory, (e) => this.report(e));
     const memberships = new MembershipTracker(this.api, this.opts.storage, secrets, this.now);
     const url = new URL('/sync', this.opts.relay ?? this.opts.server);

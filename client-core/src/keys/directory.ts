@@ -41,9 +41,13 @@ export class DeviceDirectory {
   private readonly byUser = new Map<string, VerifiedDevice[]>();
   private readonly loading = new Map<string, Promise<VerifiedDevice[]>>();
 
+  private readonly flagged = new Set<string>();
+
   constructor(
     private readonly api: ApiClient,
     private readonly storage: StoragePort,
+    /** told once per device the server lists but whose certificate does not verify */
+    private readonly report: (err: Error) => void = () => {},
   ) {}
 
   /** Pinned identity and profile of a user (fetched and pinned on first use). */
@@ -120,12 +124,16 @@ export class DeviceDirectory {
       try {
         const cert = decodeDeviceCertificate(fromBase64url(d.certificate));
         verifyDeviceCertificate(identityKey, cert);
-        if (cert.userId !== userId || cert.deviceId !== d.id) continue;
+        if (cert.userId !== userId || cert.deviceId !== d.id) throw new MekongError(ErrorCode.BAD_CERTIFICATE, 'certificate of another device');
         const v = { deviceId: d.id, userId, signPublicKey: cert.signPublicKey, boxPublicKey: cert.boxPublicKey };
         out.push(v);
         this.byDevice.set(d.id, v);
       } catch {
         // a device whose certificate does not verify is ignored: it gets no keys and its data is refused
+        if (!this.flagged.has(d.id)) {
+          this.flagged.add(d.id);
+          this.report(new MekongError(ErrorCode.BAD_CERTIFICATE, 'The server lists a device its user never certified; it gets no keys and its messages are refused.', { userId, deviceId: d.id }));
+        }
       }
     }
     this.byUser.set(userId, out);
