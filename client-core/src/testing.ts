@@ -5,6 +5,7 @@ export { Client } from './client/client';
 // For suites that play a hostile server or a colluding member: the raw primitives a client uses.
 export {
   certifyDevice,
+  cryptoReady,
   encodeDeviceCertificate,
   fromBase64url,
   generateDeviceKeys,

@@ -124,3 +124,44 @@ describe('groups', () => {
     expect(log.entries[0]!.change).toMatchObject({ op: 'create', kind: 'direct' });
   });
 });
+
+describe('keys over time and across devices', () => {
+  it('rotates the key by itself once an epoch has carried enough updates', async () => {
+    const { createNodeClient } = await import('@mekong/client-core/node');
+    const { join } = await import('node:path');
+    const busy = await createNodeClient({ server: server.url, home: join(server.dir, 'homes', 'busy'), pollIntervalMs: 200, rotation: { afterUpdates: 5 } });
+    try {
+      await busy.register({ username: 'busy', password: 'busy password 1', displayName: 'Busy' });
+      const g = await busy.createGroup({ name: 'rotating', members: ['lan'] });
+      const chat = await busy.open(g.id);
+      for (let i = 0; i < 6; i++) await chat.send(`m${i}`);
+      await chat.synced();
+      await eventually(async () => (await busy.group(g.id)).epoch >= 2, 20_000, 'an automatic rotation');
+      await chat.send('under the new key');
+      await chat.synced();
+      await eventually(async () => (await clients.lan!.conversations()).some((s) => s.id === g.id), 20_000, 'lan follows');
+      const lanChat = await clients.lan!.open(g.id);
+      await eventually(() => texts(lanChat).includes('under the new key') && texts(lanChat).includes('m0'), 20_000, 'lan reads across epochs');
+      lanChat.close();
+      chat.close();
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('a second device of a member logs in and reads the whole group history, across epochs', async () => {
+    const second = await newClient(server, 'lan-laptop');
+    try {
+      await second.login({ username: 'lan', password: 'lan password 1' });
+      await eventually(async () => (await second.conversations()).some((s) => s.id === groupId), 20_000, 'the group on the new device');
+      const chat = await second.open(groupId);
+      await chat.synced(20_000);
+      for (const t of ['chào cả nhà', 'sau khi Hoa rời nhóm', 'chỉ còn Lan và Tuấn']) {
+        await eventually(() => texts(chat).includes(t), 20_000, `history: ${t}`);
+      }
+      chat.close();
+    } finally {
+      await second.close();
+    }
+  });
+});
