@@ -16,6 +16,7 @@ export type {
   MekongClient,
   Relation,
   MessageView,
+  PresenceInfo,
   Session,
   UserProfile,
 } from './client/types';
@@ -25,6 +26,22 @@ export type { StoragePort, StorageOp, RangeOptions } from './storage';
 export type { Transport, TransportConnection, TransportHandlers } from './transport/port';
 export { webSocketTransport } from './transport/websocket';
 export { safetyNumber } from './crypto';
+export {
+  asMediaKey,
+  decryptMedia,
+  deleteMedia,
+  downloadMedia,
+  downloadMediaStream,
+  type EncryptedMedia,
+  type EncryptedMediaStream,
+  encryptedMediaSize,
+  encryptMedia,
+  type MediaApi,
+  type MediaKey,
+  type MediaRefLike,
+  type UploadedMedia,
+  uploadMedia,
+} from './media';
 
 /**
  * Create a client. A session saved in `storage` is restored and starts syncing at once, so a

@@ -18,7 +18,9 @@ import type { RelayContext } from './context';
 import { handleFrame } from './handlers';
 import type { Subscriber } from './hub';
 import { TokenBucket } from './limits';
+import { UNDECODED_FRAME } from './metrics';
 import type { BusMessage, RelaySocket } from './ports';
+import { SERVICE_RESTART } from './shutdown';
 import { clip, describeError } from './text';
 
 /** An auth frame is a tag, a version and a token; anything bigger before auth is not a client of ours. */
@@ -38,8 +40,13 @@ export class Connection implements Subscriber {
   user: string | undefined;
   device: string | undefined;
   expiresAt = 0;
+  /** The relay is shutting down: frames not yet started are skipped and long work (catch-up) stops early. */
+  draining = false;
   readonly subs = new Map<string, Subscription>();
   private readonly members = new Map<string, number>(); // conv → when membership was last confirmed
+  /** Bumped by every membership revocation, so an answer the directory gave meanwhile is not trusted. */
+  private membershipRevocations = 0;
+  private readonly rechecking = new Set<string>();
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
   private malformed = 0;
@@ -53,16 +60,18 @@ export class Connection implements Subscriber {
     this.bucket = new TokenBucket(ctx.limits.framesPerSecond, ctx.limits.burst, ctx.now);
     const ms = ctx.limits.authTimeoutMs;
     this.authTimer = setTimeout(() => {
-      if (this.state === 'awaiting-auth') this.fatal(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, `authenticate within ${ms} ms of connecting`);
+      if (this.state === 'awaiting-auth') this.refuseAuth(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, `authenticate within ${ms} ms of connecting`);
     }, ms);
     this.authTimer.unref?.();
   }
 
   /** A frame arrived from the transport. Never throws. */
   receive(data: Uint8Array, binary = true): void {
-    if (this.state === 'closed') return;
+    // while draining, what arrives is not handled; the client resends it to the next relay
+    if (this.state === 'closed' || this.draining) return;
     try {
       const frame = this.admit(data, binary);
+      this.ctx.metrics?.frameReceived(frame?.type ?? UNDECODED_FRAME, data.byteLength);
       // one frame at a time: acks, errors and catch-up pages leave in the order the frames came in
       if (frame) {
         // process() answers its own failures; the catch only guards against a bug in that answer
@@ -115,6 +124,18 @@ export class Connection implements Subscriber {
     return this.queue;
   }
 
+  /**
+   * Takes no new frame, lets the one in progress finish (so a push being appended is acknowledged),
+   * then closes with SERVICE_RESTART. Frames received but not started are dropped unanswered: the
+   * client still has them in its outbox and resends them after reconnecting.
+   */
+  async drain(reason: string): Promise<void> {
+    if (this.state === 'closed') return;
+    this.draining = true;
+    await this.queue;
+    this.close(SERVICE_RESTART, reason);
+  }
+
   get closed(): boolean {
     return this.state === 'closed';
   }
@@ -134,6 +155,7 @@ export class Connection implements Subscriber {
     }
     try {
       this.socket.send(bytes);
+      this.ctx.metrics?.frameSent(frame.type, bytes.byteLength);
     } catch (err) {
       this.logger.debug({ err: describeError(err) }, 'send failed; treating the socket as closed');
       this.transportClosed();
@@ -141,6 +163,7 @@ export class Connection implements Subscriber {
   }
 
   sendError(code: ErrorCode, message: string, where: { conv?: string; counter?: number } = {}): void {
+    this.ctx.metrics?.errorsSent.inc({ code });
     this.send({ type: 'error', code, message: clip(message, MAX_ERROR_MESSAGE_BYTES), conv: where.conv, counter: where.counter });
   }
 
@@ -150,7 +173,13 @@ export class Connection implements Subscriber {
     this.close(closeCode, message);
   }
 
-  close(code: CloseCode, reason: string): void {
+  /** Error frame, then close, for a connection whose authentication is refused; counted as an auth failure. */
+  refuseAuth(code: ErrorCode, closeCode: CloseCode, message: string): void {
+    this.ctx.metrics?.authFailures.inc({ code });
+    this.fatal(code, closeCode, message);
+  }
+
+  close(code: CloseCode | typeof SERVICE_RESTART, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.cleanup();
@@ -168,6 +197,7 @@ export class Connection implements Subscriber {
     if (this.state !== 'open' || msg.origin === this.id) return;
     const sub = this.subs.get(conv);
     if (!sub) return;
+    this.recheckMembership(conv);
     if (this.expired()) {
       // nothing more flows to a device whose token ran out, even if it sends nothing
       this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
@@ -177,6 +207,7 @@ export class Connection implements Subscriber {
       this.hold(sub, sub.buffer, { seq: msg.seq, envelope: msg.envelope });
     } else {
       this.send({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope });
+      if (msg.publishedAt !== undefined) this.ctx.metrics?.fanoutLag(msg.publishedAt, this.ctx.now());
     }
   }
 
@@ -196,7 +227,10 @@ export class Connection implements Subscriber {
     const confirmed = this.members.get(conv);
     const now = this.ctx.now();
     if (confirmed !== undefined && now - confirmed < this.ctx.limits.membershipTtlMs) return true;
+    const revocations = this.membershipRevocations;
     const ok = await this.ctx.directory.isMember(conv, this.user ?? '');
+    // a revocation arrived while the directory answered: the answer may predate it, so ask again
+    if (revocations !== this.membershipRevocations) return this.isMember(conv);
     if (ok) this.members.set(conv, now);
     else this.members.delete(conv);
     return ok;
@@ -212,6 +246,37 @@ export class Connection implements Subscriber {
     throw new MekongError(ErrorCode.NOT_MEMBER, 'you are not a member of this conversation; ask a member to add you');
   }
 
+  /** The user lost `conv` elsewhere in the cluster: forget the cached answer and end a subscription to it. */
+  membershipRevoked(conv: string): void {
+    this.members.delete(conv);
+    this.membershipRevocations++;
+    if (this.state === 'closed' || !this.subs.has(conv)) return;
+    this.unfollow(conv);
+    this.send({ type: 'unsubscribed', conv, code: ErrorCode.NOT_MEMBER });
+  }
+
+  /** Revocations may have been missed: every membership is asked of the directory again before it is relied on. */
+  forgetMemberships(): void {
+    this.members.clear();
+    this.membershipRevocations++;
+  }
+
+  /** Asks the directory again in the background once the answer for a followed conversation is stale; delivery goes on meanwhile. */
+  private recheckMembership(conv: string): void {
+    const confirmed = this.members.get(conv);
+    if (confirmed !== undefined && this.ctx.now() - confirmed < this.ctx.limits.membershipTtlMs) return;
+    if (this.rechecking.has(conv)) return;
+    this.rechecking.add(conv);
+    this.isMember(conv)
+      .then(
+        (ok) => {
+          if (!ok) this.membershipRevoked(conv);
+        },
+        (err) => this.logger.warn({ err: describeError(err) }, 'membership re-check failed; delivery goes on'),
+      )
+      .finally(() => this.rechecking.delete(conv));
+  }
+
   unfollow(conv: string): void {
     if (!this.subs.delete(conv)) return;
     this.ctx.hub.remove(conv, this);
@@ -219,7 +284,7 @@ export class Connection implements Subscriber {
 
   /** Waits while the socket has a backlog, so catch-up does not pile a whole history into memory. */
   async drained(): Promise<void> {
-    while (this.state !== 'closed' && this.socket.bufferedAmount > this.ctx.limits.drainHighWaterBytes) {
+    while (this.state !== 'closed' && !this.draining && this.socket.bufferedAmount > this.ctx.limits.drainHighWaterBytes) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -234,11 +299,11 @@ export class Connection implements Subscriber {
   }
 
   private async process(frame: Up): Promise<void> {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.draining) return;
     try {
       if (frame.type === 'auth') return await authenticate(this, frame);
       if (this.state === 'awaiting-auth') {
-        return this.fatal(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, 'send an auth frame first');
+        return this.refuseAuth(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, 'send an auth frame first');
       }
       if (this.expired()) return this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
       await handleFrame(this, frame);

@@ -2,7 +2,9 @@
 import type { Logger } from 'pino';
 import type { Hub } from './hub';
 import type { RelayLimits } from './limits';
+import type { RelayMetrics } from './metrics';
 import type { Directory, FanoutBus, LogStore, TokenVerifier } from './ports';
+import type { RevocationGuard } from './revoke';
 
 export interface RelayContext {
   log: LogStore;
@@ -13,6 +15,10 @@ export interface RelayContext {
   logger: Logger;
   now: () => number;
   hub: Hub;
+  /** Absent when the host keeps no metrics; every use is `metrics?.`. */
+  metrics?: RelayMetrics;
+  /** Revocations seen by this relay, for authentications racing them. */
+  revocations: RevocationGuard;
   /** Reserves a connection slot for `userId`; false when the user already has the maximum. */
   admit(userId: string): boolean;
   /** Called once when a connection ends; gives back its slot if it had one. */

@@ -2,6 +2,7 @@
 import { type EphemeralUp, ErrorCode, isMekongError, MekongError, type PushUp, type PutSnapshotUp, type Up } from '@mekong/schema';
 import { subscribe } from './catch-up';
 import type { Connection } from './connection';
+import { armFanout, die, pushFault } from './fault';
 import { describeError } from './text';
 
 export async function handleFrame(conn: Connection, frame: Exclude<Up, { type: 'auth' }>): Promise<void> {
@@ -25,20 +26,29 @@ export async function handleFrame(conn: Connection, frame: Exclude<Up, { type: '
 async function push(conn: Connection, { conv, counter, envelope }: PushUp): Promise<void> {
   if (envelope.byteLength === 0) throw new MekongError(ErrorCode.MALFORMED_FRAME, 'push an encrypted envelope; this one is empty');
   await conn.requireMember(conv);
-  const { log, bus } = conn.ctx;
+  const { log, bus, metrics } = conn.ctx;
+  const fault = pushFault?.(); // test-only (MEKONG_FAULT); undefined in production
+  if (fault === 'before-commit') die(`before the log append of ${conv} counter ${counter}`);
   let stored: { seq: number; duplicate: boolean };
   try {
+    const started = metrics ? performance.now() : 0;
     stored = await log.append(conv, conn.device ?? '', counter, envelope);
+    metrics?.appendSeconds.observe((performance.now() - started) / 1000);
   } catch (err) {
     if (isMekongError(err)) throw err;
     conn.logger.error({ err: describeError(err) }, 'log append failed');
     throw new MekongError(ErrorCode.UNAVAILABLE, 'the update was not stored; send it again later');
   }
+  if (fault === 'after-commit') die(`after committing ${conv} seq ${stored.seq}, before its ack`);
+  if (fault === 'mid-fanout') armFanout(conv, stored.seq);
   conn.send({ type: 'ack', conv, counter, seq: stored.seq });
-  // a resend was fanned out the first time; receivers that missed it fill the gap from the log
-  if (stored.duplicate) return;
+  // a resend (stored.duplicate) is published again: the relay that first stored it may have died
+  // before publishing, and a conversation with no later traffic shows its followers no gap to fill;
+  // receivers drop a seq they already have
   try {
-    await bus.publish(conv, { kind: 'update', seq: stored.seq, envelope, origin: conn.id });
+    // the append time travels with the update (only when measured) so receiving relays can report the lag
+    const publishedAt = metrics ? conn.ctx.now() : undefined;
+    await bus.publish(conv, { kind: 'update', seq: stored.seq, envelope, origin: conn.id, ...(publishedAt !== undefined ? { publishedAt } : {}) });
   } catch (err) {
     // the bus is only a latency hint: the update is durable and subscribers recover it by seq
     conn.logger.warn({ err: describeError(err) }, 'fan-out publish failed');

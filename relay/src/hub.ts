@@ -1,6 +1,7 @@
 // Local subscription registry: one bus subscription and one ordered feed per conversation, shared by
 // every connection here that follows it.
 import { ConvFeed } from './conv-feed';
+import { die, fanoutFault } from './fault';
 import type { BusMessage, BusSubscription, FanoutBus, LogStore } from './ports';
 import { ReadSlots } from './read-slots';
 
@@ -143,6 +144,10 @@ export class Hub {
         subscriber.deliver(conv, msg);
       } catch (err) {
         this.options.onError(err, 'delivery');
+      }
+      // test-only (MEKONG_FAULT=mid-fanout:n): die with this subscriber served and the rest not
+      if (fanoutFault && msg.kind === 'update' && subscriber.id !== msg.origin && fanoutFault.conv === conv && fanoutFault.seq === msg.seq) {
+        die(`mid-fan-out of ${conv} seq ${msg.seq}, after 1 of ${followed.subscribers.size} local subscribers`);
       }
     }
   }

@@ -18,5 +18,37 @@ export {
   type RelaySnapshotTable,
   type SqlLogStoreOptions,
 } from './log';
-export type { BusMessage, BusSubscription, Directory, FanoutBus, LogStore, RelaySocket, TokenVerifier } from './ports';
+export type {
+  BusMessage,
+  BusSubscription,
+  Directory,
+  FanoutBus,
+  LogStore,
+  RelaySocket,
+  Revocation,
+  RevocationBus,
+  RevocationSubscription,
+  TokenVerifier,
+} from './ports';
+export {
+  checkRevocation,
+  createMemoryRevocations,
+  createRedisRevocations,
+  type MemoryRevocationOptions,
+  type RedisRevocationOptions,
+  type RedisRevocations,
+} from './revocation';
+export {
+  createMemoryPresence,
+  createRedisPresence,
+  type MemoryPresenceOptions,
+  PRESENCE_HEARTBEAT_MS,
+  PRESENCE_TTL_MS,
+  type PresenceEntry,
+  type PresenceStore,
+  type RedisPresence,
+  type RedisPresenceOptions,
+} from './presence';
 export { type ConnectionHandle, createRelay, type Relay, type RelayDeps } from './relay';
+export { type RelayGaugeSource, RelayMetrics, type RelayMetricsOptions, UNDECODED_FRAME } from './metrics';
+export { DEFAULT_DRAIN_TIMEOUT_MS, SERVICE_RESTART } from './shutdown';

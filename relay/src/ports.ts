@@ -17,9 +17,12 @@ export interface LogStore {
   close(): Promise<void>;
 }
 
-/** What travels on the fan-out bus. `origin` is the id of the connection that caused it, so that one is skipped. */
+/**
+ * What travels on the fan-out bus. `origin` is the id of the connection that caused it, so that one is skipped.
+ * `publishedAt` (wall-clock ms at the append) is set by relays that keep metrics, for the fan-out lag.
+ */
 export type BusMessage =
-  | { kind: 'update'; seq: number; envelope: Uint8Array; origin: string }
+  | { kind: 'update'; seq: number; envelope: Uint8Array; origin: string; publishedAt?: number }
   | { kind: 'ephemeral'; envelope: Uint8Array; origin: string };
 
 /** One handler's subscription to a conversation on the bus. */
@@ -67,4 +70,40 @@ export interface RelaySocket {
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written; catch-up pauses while this is high. */
   readonly bufferedAmount: number;
+}
+
+/**
+ * Access taken away somewhere in the cluster: a device signed out (`device`), a user banned (`user`:
+ * every device), or a user no longer allowed in one conversation (`member`: removed, left, group
+ * disbanded, blocked in a 1-1). The database already says so when the event is published; the event
+ * only tells relays to act on open sockets now instead of at the next check.
+ */
+export type Revocation =
+  | { kind: 'device'; userId: string; deviceId: string }
+  | { kind: 'user'; userId: string }
+  | { kind: 'member'; conversationId: string; userId: string };
+
+/** One listener on the revocation bus. */
+export interface RevocationSubscription {
+  /** Resolves once events published from then on reach the handler; rejects (UNAVAILABLE) when the bus cannot listen in time. */
+  readonly ready: Promise<void>;
+  /** Stops the handler; idempotent. */
+  unsubscribe(): void;
+}
+
+/**
+ * Broadcasts revocations to every relay of the cluster. Events are idempotent and carry no secret.
+ * Delivery is best effort; what a listener may have missed is announced through `onGap`, after
+ * which the relay re-checks what it holds against the database (the source of truth).
+ */
+export interface RevocationBus {
+  /**
+   * Sends `event` to every listener. Throws BAD_REQUEST for a malformed event, and UNAVAILABLE when
+   * it could not be handed over in time (adapters that queue keep trying in the background).
+   */
+  publish(event: Revocation): Promise<void>;
+  subscribe(handler: (event: Revocation) => void): RevocationSubscription;
+  /** Calls `listener` once listening works again after events may have been missed; returns the function that stops it. */
+  onGap(listener: () => void): () => void;
+  close(): Promise<void>;
 }

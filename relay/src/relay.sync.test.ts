@@ -387,15 +387,15 @@ describe('relay: on the SQLite log', () => {
 });
 
 describe('relay: lifecycle', () => {
-  it('stop() closes every socket with GOING_AWAY and refuses new ones', async () => {
+  it('stop() closes every socket with 1012 SERVICE_RESTART and refuses new ones', async () => {
     const { connect, open, relay } = testRelay();
     const alice = await connect('alice:d1');
     const pending = open('pending');
     await relay.stop();
-    expect((await alice.closed()).code).toBe(1001);
-    expect((await pending.closed()).code).toBe(1001);
+    expect((await alice.closed()).code).toBe(1012);
+    expect((await pending.closed()).code).toBe(1012);
     const late = open('late');
-    expect((await late.closed()).code).toBe(1001);
+    expect((await late.closed()).code).toBe(1012);
     expect(relay.stats()).toEqual({ connections: 0, subscriptions: 0 });
   });
 });

@@ -1,13 +1,16 @@
 // createRelay: the transport-agnostic relay core, plus its WebSocket binding for a Node HTTP server.
 import type { Server } from 'node:http';
-import { CloseCode } from '@mekong/schema';
 import { type Logger, pino } from 'pino';
 import { createMemoryBus } from './bus';
 import { Connection } from './connection';
 import type { RelayContext } from './context';
 import { Hub } from './hub';
 import { type RelayLimits, resolveLimits } from './limits';
-import type { Directory, FanoutBus, LogStore, RelaySocket, TokenVerifier } from './ports';
+import type { RelayMetrics } from './metrics';
+import type { Directory, FanoutBus, LogStore, RelaySocket, RevocationBus, TokenVerifier } from './ports';
+import { type PresenceStore, PresenceTracker } from './presence';
+import { Revoker } from './revoke';
+import { DEFAULT_DRAIN_TIMEOUT_MS, drainConnections, SERVICE_RESTART } from './shutdown';
 import { describeError } from './text';
 import { attachWebSocket, type WebSocketAttachment } from './ws';
 
@@ -24,8 +27,13 @@ export interface Relay {
   /** Serve WebSocket upgrades on `path` (default '/sync'); other paths are left to other listeners. */
   attach(server: Server, path?: string): void;
   stats(): { connections: number; subscriptions: number };
-  /** Closes every socket with GOING_AWAY and stops accepting; waits briefly for frames in progress. */
-  stop(): Promise<void>;
+  /**
+   * Graceful drain: refuses new sockets and upgrades (503) at once, lets every connection finish the
+   * frame it is handling (a push being appended is acknowledged first), then closes each socket with
+   * 1012 SERVICE_RESTART so its client reconnects right away, elsewhere. Sockets still busy after
+   * `timeoutMs` (default 10 s) are closed anyway. Idempotent: later calls share the first drain.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface RelayDeps {
@@ -37,10 +45,13 @@ export interface RelayDeps {
   limits?: Partial<RelayLimits>;
   logger?: Logger;
   now?: () => number;
+  /** Prometheus metrics of this relay; without it nothing is measured. */
+  metrics?: RelayMetrics;
+  /** Cluster-wide revocations (sign-outs, bans, removals) to act on; the host owns and closes it. */
+  revocations?: RevocationBus;
+  /** Where this relay records who has a socket here (heartbeat 20 s, time to live 60 s); the host owns and closes it. */
+  presence?: PresenceStore;
 }
-
-/** How long stop() waits for frames already being handled (an append in flight) before returning. */
-const STOP_GRACE_MS = 5000;
 
 export function createRelay(deps: RelayDeps): Relay {
   const limits = resolveLimits(deps.limits);
@@ -55,6 +66,9 @@ export function createRelay(deps: RelayDeps): Relay {
   const perUser = new Map<string, number>();
   const attachments: WebSocketAttachment[] = [];
   let stopped = false;
+  let stopping: Promise<void> | undefined;
+  const revoker = new Revoker({ bus: deps.revocations, tokens: deps.tokens, connections: () => connections, logger });
+  const presence = deps.presence && new PresenceTracker(deps.presence, { logger: logger.child({ part: 'presence' }) });
 
   const ctx: RelayContext = {
     log: deps.log,
@@ -65,10 +79,13 @@ export function createRelay(deps: RelayDeps): Relay {
     logger,
     now: deps.now ?? Date.now,
     hub,
+    metrics: deps.metrics,
+    revocations: revoker,
     admit(userId) {
       const n = perUser.get(userId) ?? 0;
       if (n >= limits.maxConnectionsPerUser) return false;
       perUser.set(userId, n + 1);
+      if (n === 0) presence?.connected(userId);
       return true;
     },
     forget(conn) {
@@ -77,14 +94,17 @@ export function createRelay(deps: RelayDeps): Relay {
       if (conn.user === undefined) return;
       const n = (perUser.get(conn.user) ?? 1) - 1;
       if (n > 0) perUser.set(conn.user, n);
-      else perUser.delete(conn.user);
+      else {
+        perUser.delete(conn.user);
+        presence?.disconnected(conn.user);
+      }
     },
   };
 
   const relay: Relay = {
     accept(socket) {
       if (stopped) {
-        socket.close(CloseCode.GOING_AWAY, 'relay is shutting down');
+        socket.close(SERVICE_RESTART, 'relay is restarting; reconnect');
         return { onMessage() {}, onClose() {} };
       }
       const conn = new Connection(ctx, socket);
@@ -95,21 +115,21 @@ export function createRelay(deps: RelayDeps): Relay {
       attachments.push(attachWebSocket(relay, server, { path, maxPayload: limits.maxFrameBytes, logger, isStopped: () => stopped }));
     },
     stats: () => ({ connections: connections.size, subscriptions: hub.size }),
-    async stop() {
-      if (stopped) return;
+    stop(options = {}) {
       stopped = true;
-      const closing = [...connections];
-      for (const conn of closing) conn.close(CloseCode.GOING_AWAY, 'relay is shutting down');
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_GRACE_MS);
-      });
-      await Promise.race([Promise.all(closing.map((c) => c.idle())), grace]);
-      clearTimeout(timer);
-      await Promise.all(attachments.map((a) => a.close()));
-      hub.close();
-      if (!deps.bus) await bus.close();
+      stopping ??= (async () => {
+        revoker.close();
+        const timeoutMs = options.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+        const cut = await drainConnections([...connections], timeoutMs, 'relay is restarting; reconnect');
+        if (cut > 0) logger.warn({ connections: cut, timeoutMs }, 'drain timed out; closed busy connections');
+        await presence?.close();
+        await Promise.all(attachments.map((a) => a.close()));
+        hub.close();
+        if (!deps.bus) await bus.close();
+      })();
+      return stopping;
     },
   };
+  deps.metrics?.watch(relay);
   return relay;
 }

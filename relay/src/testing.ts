@@ -2,6 +2,7 @@
 // Imports vitest, so only test code may load it.
 export { type FanoutBusContractOptions, runFanoutBusContract } from './bus/contract';
 export { type LogStoreFixture, runLogStoreContract } from './log/contract';
+export { type RevocationBusContractOptions, runRevocationBusContract } from './revocation/contract';
 export { createFakeDirectory, createFakeTokens, type FakeClaims } from './test-support/fakes';
 export { connectInMemory, type InMemoryClient } from './test-support/memory-socket';
 export {

@@ -5,6 +5,7 @@ import { CloseCode, encodeUp, ErrorCode, PROTOCOL_VERSION } from '@mekong/schema
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Relay } from './relay';
+import { SERVICE_RESTART } from './shutdown';
 import { Peer, type Transport } from './test-support/peer';
 import { bytes, testRelay, text } from './test-support/setup';
 
@@ -132,13 +133,13 @@ describe('relay over a real WebSocket', () => {
     expect(relay.stats().connections).toBe(0);
   });
 
-  it('stop() closes sockets with GOING_AWAY and refuses later upgrades', async () => {
+  it('stop() closes sockets with 1012 SERVICE_RESTART and refuses later upgrades', async () => {
     const { relay } = testRelay();
     const { url } = await serve(relay);
     const alice = await dial(url(), 'alice');
     await alice.auth('alice:d1');
     await relay.stop();
-    expect((await alice.closed()).code).toBe(CloseCode.GOING_AWAY);
+    expect((await alice.closed()).code).toBe(SERVICE_RESTART);
     const late = new WebSocket(url());
     const [err] = await once(late, 'error');
     expect(String(err)).toMatch(/503/);

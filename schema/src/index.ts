@@ -5,5 +5,6 @@ export * from './version';
 export * from './up';
 export * from './down';
 export * from './model/message';
+export * from './model/ephemeral';
 export * from './api';
 export * from './membership';

@@ -16,3 +16,7 @@ export const MAX_FRAME_BYTES = MAX_SNAPSHOT_BYTES + 1024;
 export const MAX_SMALL_FRAME_BYTES = MAX_UPDATE_BYTES + 1024;
 /** Longest human-readable error message in an error frame. */
 export const MAX_ERROR_MESSAGE_BYTES = 512;
+/** Largest encrypted media blob (what the client uploads: secretstream header and chunks). */
+export const MAX_MEDIA_BYTES = 100 * 1024 * 1024;
+/** Encrypted media bytes one user may keep on the server unless the operator says otherwise. */
+export const DEFAULT_MEDIA_QUOTA_BYTES = 1024 * 1024 * 1024;

@@ -6,13 +6,28 @@ import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createMemoryBus, createRedisBus, createRelay, createSqlLogStore, type FanoutBus, migrateRelay, type RelayDb } from '@mekong/relay';
+import {
+  createMemoryBus,
+  createMemoryRevocations,
+  createRedisBus,
+  createRedisPresence,
+  createRedisRevocations,
+  createRelay,
+  createSqlLogStore,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type FanoutBus,
+  migrateRelay,
+  type RelayDb,
+  RelayMetrics,
+} from '@mekong/relay';
 import { Redis } from 'ioredis';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { migrateToLatest, openDatabase } from './db';
 import { purgeRelayHistory } from './groups';
+import { createDiskBlobStore, createS3BlobStore, type S3BlobStoreOptions, s3OptionsFromEnv } from './media';
+import { createProcessMetrics } from './metrics';
 import { createPooledArgon2Hasher } from './passwords';
 import { createRedisRateLimiter } from './rate-limit';
 import { createServices, type ServicesOptions } from './services';
@@ -39,11 +54,25 @@ export interface StartOptions {
   /** Write logs to this file instead of stdout. */
   logFile?: string;
   passwordHash?: ServicesOptions['passwordHash'];
+  /** Replace the account rate limiters (benchmarks that register many accounts from one address). */
+  rateLimits?: ServicesOptions['rateLimits'];
+  /** Keep encrypted media in this S3 bucket; default: files under `<dataDir>/media`. */
+  s3?: S3BlobStoreOptions;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; otherwise it is open (internal network only). */
+  metricsToken?: string;
+  /** How long stop() lets the relay's connections finish their frames before closing them anyway. Default 10 s. */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningMekong {
   url: string;
   port: number;
+  /**
+   * Graceful drain, then shutdown: /readyz answers 503 at once, the relay refuses new sockets,
+   * finishes the frame each connection is handling and closes every socket with 1012 (clients
+   * reconnect at once, elsewhere); HTTP requests in flight get the rest of the drain time.
+   * Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -99,12 +128,22 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
 
   // password hashing runs on worker threads so logins never stall the relay on this thread
   const hasher = await createPooledArgon2Hasher(opts.passwordHash);
+  const metrics = createProcessMetrics(opts.metricsToken ? { token: opts.metricsToken } : {});
+  metrics.watchHasher(hasher);
+  // sign-outs, bans and removals reach every relay: through Redis in a cluster, in process otherwise
+  const revocations = opts.redisUrl ? createRedisRevocations({ url: opts.redisUrl, logger: logger.child({ part: 'revocation' }) }) : createMemoryRevocations();
+  const blobs = opts.s3 ? createS3BlobStore(opts.s3) : createDiskBlobStore(join(dataDir, 'media'));
+  // who is online: relays write it, the API reads it; in Redis when there is a cluster to share it with
+  const presence = opts.redisUrl ? createRedisPresence({ url: opts.redisUrl, logger: logger.child({ part: 'presence' }) }) : undefined;
   const services = await createServices({
     db,
     hasher,
+    blobs,
+    revocations,
+    ...(presence ? { presence } : {}),
     tokenSecret: tokenSecret(dataDir, opts.tokenSecret),
     logger: logger.child({ part: 'api' }),
-    ...(rateLimits ? { rateLimits } : {}),
+    ...(rateLimits || opts.rateLimits ? { rateLimits: { ...rateLimits, ...opts.rateLimits } } : {}),
     // a disbanded group's encrypted history leaves the relay log too
     onDisband: (id) => purgeRelayHistory(relayDb, id),
   });
@@ -115,15 +154,23 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
       : createRelay({
           log: createSqlLogStore(relayDb),
           directory: services.directory,
-          tokens: { verify: (t) => services.tokens.verifyAccess(t) },
+          tokens: services.relayTokens,
           bus,
+          revocations,
+          presence: services.presence,
           logger: logger.child({ part: 'relay' }),
+          metrics: new RelayMetrics(metrics.registry),
         });
 
   const root = new Hono();
+  let draining = false;
+  root.use('*', metrics.http);
+  // from the first moment of a drain, load balancers must stop sending new clients here
+  root.use('/readyz', async (c, next) => (draining ? c.json({ ok: false, draining: true }, 503) : next()));
+  root.get('/metrics', metrics.endpoint);
   if (role === 'relay') {
     root.get('/healthz', (c) => c.json({ ok: true }));
-    root.get('/readyz', (c) => services.app.request('/readyz'));
+    root.get('/readyz', () => services.app.request('/readyz'));
   } else {
     root.route('/', services.app);
     root.get('*', staticSite(opts.webDist ?? resolve(here, '../../web/dist')));
@@ -136,19 +183,35 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const url = `http://localhost:${port}`;
-  logger.info({ url, role, database: opts.databaseUrl ? 'postgres' : 'sqlite', fanout: opts.redisUrl ? 'redis' : 'in-process' }, 'Mekong is running');
+  logger.info({ url, role, database: opts.databaseUrl ? 'postgres' : 'sqlite', fanout: opts.redisUrl ? 'redis' : 'in-process', media: opts.s3 ? 's3' : 'disk' }, 'Mekong is running');
 
+  const drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  let stopping: Promise<void> | undefined;
   return {
     url,
     port,
-    async stop() {
-      await relay?.stop();
-      await bus.close().catch(() => {});
-      await redis?.quit().catch(() => {});
-      await new Promise<void>((ok) => server.close(() => ok()));
-      server.closeAllConnections?.();
-      await hasher.close();
-      await db.destroy();
+    stop() {
+      stopping ??= (async () => {
+        draining = true;
+        const deadline = Date.now() + drainTimeoutMs;
+        logger.info({ drainTimeoutMs }, 'draining');
+        await relay?.stop({ timeoutMs: drainTimeoutMs });
+        // HTTP requests in flight get what is left of the drain time; idle keep-alive sockets go now
+        const closed = new Promise<void>((ok) => server.close(() => ok()));
+        server.closeIdleConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+        await closed;
+        clearTimeout(cut);
+        await bus.close().catch(() => {});
+        await revocations.close().catch(() => {});
+        await services.presence.close().catch(() => {});
+        await redis?.quit().catch(() => {});
+        await hasher.close();
+        await blobs.close().catch(() => {});
+        await db.destroy();
+        logger.info('stopped');
+      })();
+      return stopping;
     },
   };
 }
@@ -164,6 +227,18 @@ if (isMain) {
     process.exit(2);
   }
   const env = process.env;
+  const drainTimeoutMs = Number(env.MEKONG_DRAIN_TIMEOUT_MS ?? DEFAULT_DRAIN_TIMEOUT_MS);
+  if (!Number.isSafeInteger(drainTimeoutMs) || drainTimeoutMs < 0) {
+    process.stderr.write(`mekong: MEKONG_DRAIN_TIMEOUT_MS must be a whole number of milliseconds, got "${env.MEKONG_DRAIN_TIMEOUT_MS}"\n`);
+    process.exit(2);
+  }
+  let s3: S3BlobStoreOptions | undefined;
+  try {
+    s3 = s3OptionsFromEnv(env);
+  } catch (err) {
+    process.stderr.write(`mekong: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
   const m = await startMekong({
     port,
     dataDir,
@@ -171,10 +246,25 @@ if (isMain) {
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(env.MEKONG_TOKEN_SECRET ? { tokenSecret: env.MEKONG_TOKEN_SECRET } : {}),
+    ...(s3 ? { s3 } : {}),
+    ...(env.MEKONG_METRICS_TOKEN ? { metricsToken: env.MEKONG_METRICS_TOKEN } : {}),
+    drainTimeoutMs,
   });
-  const shutdown = async () => {
-    await m.stop();
-    process.exit(0);
+  // the first signal drains (see stop()); a second one, or a drain that hangs past its time plus a
+  // margin for closing the database, ends the process at once
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+    if (signalled) process.exit(code);
+    signalled = true;
+    setTimeout(() => process.exit(code), drainTimeoutMs + 5000).unref();
+    m.stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`mekong: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -115,3 +115,28 @@ export async function cuttableNetwork(context: BrowserContext): Promise<Network>
     },
   };
 }
+
+/** One person's browser context and page, with what the page logged, for failure reports. */
+export interface BrowserSide {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+  console: string[];
+}
+
+/** A fresh context (its own IndexedDB) in `locale`, with one page opened on `url`. */
+export async function openBrowserSide(browser: Browser, url: string, name: string, locale: string): Promise<BrowserSide> {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 760 } });
+  const page = await context.newPage();
+  const side: BrowserSide = { name, context, page, errors: [], console: [] };
+  page.on('pageerror', (err) => side.errors.push(err.message));
+  page.on('console', (m) => side.console.push(`${m.type()}: ${m.text()}`));
+  await page.goto(url);
+  return side;
+}
+
+/** The conversation list entry of one conversation (in the chats or the message requests). */
+export function conversationItem(page: Page, conversationId: string) {
+  return page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`);
+}

@@ -165,3 +165,33 @@ describe('keys over time and across devices', () => {
     }
   });
 });
+
+describe('devices', () => {
+  it('retiring a lost device moves every conversation to a key that device never gets', async () => {
+    const lost = await newClient(server, 'tuan-lost-phone');
+    try {
+      await lost.login({ username: 'tuan', password: 'tuan password 1' });
+      await eventually(async () => (await lost.conversations()).some((s) => s.id === groupId), 20_000, 'the group on the second device');
+      const lostId = lost.session!.deviceId;
+      const mine = await clients.tuan!.devices();
+      expect(mine.map((d) => d.id)).toContain(lostId);
+      expect(mine.filter((d) => d.current)).toHaveLength(1);
+      const before = (await clients.tuan!.group(groupId)).epoch;
+      await clients.tuan!.removeDevice(lostId);
+      expect((await clients.tuan!.devices()).map((d) => d.id)).not.toContain(lostId);
+      const after = (await clients.tuan!.group(groupId)).epoch;
+      expect(after).toBe(before + 1);
+      const lanChat = await clients.lan!.open(groupId);
+      await eventually(async () => (await clients.lan!.group(groupId)).epoch === after, 20_000, 'lan sees the new epoch');
+      await lanChat.send('sau khi mất điện thoại');
+      const tuanChat = await chatOf('tuan');
+      await eventually(() => texts(tuanChat).includes('sau khi mất điện thoại'), 20_000, 'tuan reads on his remaining device');
+      const lostStorage = (lost as unknown as { opts: { storage: { get(k: string): Promise<Uint8Array | undefined> } } }).opts.storage;
+      expect(await lostStorage.get(`epoch/${groupId}/${String(after).padStart(8, '0')}`)).toBeUndefined();
+      lanChat.close();
+      tuanChat.close();
+    } finally {
+      await lost.close();
+    }
+  });
+});

@@ -19,6 +19,8 @@ const KNOWN = new Set<string>([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'TIMEOUT',
+  'CONFLICT',
+  'NOT_MEMBER',
 ]);
 
 /** Dictionary key of the sentence to show for `err`; unknown codes get the generic sentence. */

@@ -1,18 +1,16 @@
 // The mekong-chat commands, on top of the public client API.
-import type { Conversation, MekongClient, MessageView } from '../index';
-import { UsageError, type Parsed } from './args';
+import type { Conversation, MekongClient } from '../index';
+import { type Parsed, UsageError } from './args';
+import { type Out, printMessages } from './format';
+import { group, listGroups, readAll, readGroup, sendToGroup } from './group-commands';
+import { catchUp, findUser, requireSession } from './lookup';
+import { blocks, friend, messageRequests, search } from './social-commands';
 
-export type Out = (line: string) => void;
+export type { Out } from './format';
 
 function need(p: Parsed, n: number, what: string): string[] {
-  if (p.args.length < n) throw new UsageError(`${p.command} needs ${what}; run mekong-chat --help`);
+  if (p.args.length < n) throw new UsageError(`${p.command} needs ${what}; run mekong-chat ${p.command} --help`);
   return p.args;
-}
-
-function requireSession(client: MekongClient, p: Parsed): void {
-  if (!client.session) {
-    throw new UsageError(`no account on this device (${p.home}); run: mekong-chat --server ${p.server} --home ${p.home} login USERNAME --password PW`);
-  }
 }
 
 export async function run(client: MekongClient, p: Parsed, out: Out): Promise<void> {
@@ -40,7 +38,8 @@ export async function run(client: MekongClient, p: Parsed, out: Out): Promise<vo
     }
     case 'send': {
       requireSession(client, p);
-      const [username, ...words] = need(p, 2, 'USERNAME TEXT');
+      if (p.group !== undefined) return sendToGroup(client, p, p.group, out);
+      const [username, ...words] = need(p, 2, 'USERNAME TEXT (or --group GROUP TEXT)');
       const conv = await client.openDirect(username!);
       const m = await conv.send(words.join(' '));
       await conv.synced(p.timeoutMs);
@@ -50,14 +49,10 @@ export async function run(client: MekongClient, p: Parsed, out: Out): Promise<vo
     }
     case 'read': {
       requireSession(client, p);
-      const [username] = need(p, 1, 'USERNAME');
+      if (p.group !== undefined) return readGroup(client, p, p.group, out);
+      const [username] = need(p, 1, 'USERNAME (or --group GROUP)');
       const conv = await findConversation(client, username!);
-      const messages = conv ? await readAll(conv, p.timeoutMs) : [];
-      if (p.json) {
-        out(JSON.stringify(messages.map((m) => ({ id: m.id, from: m.from.username ?? m.from.userId, text: m.text, sentAt: m.sentAt, status: m.status }))));
-      } else {
-        for (const m of messages) out(`[${new Date(m.sentAt).toISOString()}] ${m.from.username ?? m.from.userId}: ${m.text}`);
-      }
+      printMessages(conv ? await readAll(conv, p.timeoutMs) : [], p.json, out);
       conv?.close();
       return;
     }
@@ -72,26 +67,38 @@ export async function run(client: MekongClient, p: Parsed, out: Out): Promise<vo
       }
       return;
     }
+    case 'friend':
+      requireSession(client, p);
+      return friend(client, p, out);
+    case 'search':
+      requireSession(client, p);
+      return search(client, p, out);
+    case 'block':
+    case 'unblock':
+    case 'blocked':
+      requireSession(client, p);
+      return blocks(client, p, out);
+    case 'requests':
+      requireSession(client, p);
+      return messageRequests(client, p, out);
+    case 'group':
+      requireSession(client, p);
+      return group(client, p, out);
+    case 'groups':
+      requireSession(client, p);
+      return listGroups(client, p, out);
     default:
-      throw new UsageError(`unknown command "${p.command}"; use register, login, send, read or safety-number`);
+      throw new UsageError(`unknown command "${p.command}"; run mekong-chat --help for the list (register, login, send, read, friend, group, groups, …)`);
   }
 }
 
 async function findConversation(client: MekongClient, username: string): Promise<Conversation | undefined> {
-  const peer = await client.findUser(username);
-  const find = async () => (await client.conversations()).find((c) => c.peer.id === peer.id);
+  const peer = await findUser(client, username);
+  const find = async () => (await client.conversations()).find((c) => c.kind === 'direct' && c.peer.id === peer.id);
   let hit = await find();
-  if (!hit && 'refreshConversations' in client) {
-    await (client as unknown as { refreshConversations(): Promise<void> }).refreshConversations();
+  if (!hit) {
+    await catchUp(client);
     hit = await find();
   }
   return hit ? client.open(hit.id) : undefined;
-}
-
-async function readAll(conv: Conversation, timeoutMs: number): Promise<MessageView[]> {
-  await conv.synced(timeoutMs);
-  while (await conv.loadOlder(500)) {
-    /* page back to the first message */
-  }
-  return conv.messages();
 }

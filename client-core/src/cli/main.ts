@@ -1,14 +1,14 @@
 // mekong-chat entry: parse, run one command, exit non-zero with a one-line hint on any error.
 import { isMekongError } from '@mekong/schema';
 import { createNodeClient } from '../node';
-import { parse, UsageError } from './args';
+import { HelpRequest, parse, UsageError } from './args';
 import { run } from './commands';
 
 const HINTS: Record<string, string> = {
   UNAVAILABLE: 'check --server and that the server is running',
   INVALID_CREDENTIALS: 'check the username and password',
   USERNAME_TAKEN: 'pick another username, or log in',
-  NOT_FOUND: 'check the spelling of the username',
+  NOT_FOUND: 'check the spelling of the name',
   TIMEOUT: 'the message is kept on this device; run the command again when the relay is reachable',
   RATE_LIMITED: 'wait a minute and try again',
 };
@@ -18,6 +18,10 @@ async function main(): Promise<number> {
   try {
     parsed = parse(process.argv.slice(2));
   } catch (err) {
+    if (err instanceof HelpRequest) {
+      process.stdout.write(`${err.message}\n`);
+      return 0;
+    }
     process.stderr.write(`mekong-chat: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
@@ -43,3 +47,6 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main();
+// The client is closed and its data written; an idle HTTP keep-alive socket would hold the
+// process open for another second or so. Exit once nothing else is left to do.
+setTimeout(() => process.exit(), 50).unref();

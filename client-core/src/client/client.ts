@@ -14,10 +14,11 @@ import { type MessageEntry, readEntries } from '../sync/entries';
 import { type ConvInfo, Replica } from '../sync/replica';
 import type { Transport } from '../transport/port';
 import { webSocketTransport } from '../transport/websocket';
+import { EphemeralChannel, fetchPresence } from '../presence';
 import { ConversationView } from './conversation-view';
 import { login, register } from './session';
 import { Social } from './social';
-import type { Conversation, ConversationSummary, GroupInfo, GroupRole, MekongClient, MessageView, Session, UserProfile } from './types';
+import type { Conversation, ConversationSummary, GroupInfo, GroupRole, MekongClient, MessageView, PresenceInfo, Session, UserProfile } from './types';
 
 export interface ClientOptions {
   /** Base URL of the Mekong server, e.g. `https://chat.example.com` or `http://localhost:8787`. */
@@ -57,6 +58,8 @@ interface Running {
   connection: RelayConnection;
   replicas: Map<string, Replica>;
   poll: ReturnType<typeof setInterval> | null;
+  /** typing signals (encrypted, relayed, never stored) */
+  ephemeral: EphemeralChannel;
 }
 
 export class Client implements MekongClient {
@@ -268,6 +271,40 @@ export class Client implements MekongClient {
     return this.refreshing;
   }
 
+  // ---- devices ------------------------------------------------------------------------------
+
+  /** This user's devices, the one in use marked `current`. */
+  async devices(): Promise<Array<{ id: string; createdAt: number; current: boolean }>> {
+    this.requireRun();
+    const res = await this.api.call<{ devices: Array<{ id: string; createdAt: number }> }>('GET', '/api/users/me/devices');
+    return res.devices.map((d) => ({ id: d.id, createdAt: Number(d.createdAt), current: d.id === this.session!.deviceId }));
+  }
+
+  /**
+   * Retire another device of this user (a lost phone): the server stops listing it and ends its
+   * sessions, then every conversation moves to a new epoch whose key only the remaining devices get.
+   */
+  async removeDevice(deviceId: string): Promise<void> {
+    const run = this.requireRun();
+    if (deviceId === this.session!.deviceId) throw new MekongError(ErrorCode.BAD_REQUEST, 'This is the device in use; log out instead.');
+    await this.api.call('DELETE', `/api/users/me/devices/${encodeURIComponent(deviceId)}`);
+    for (const r of [...run.replicas.values()]) {
+      if (!run.memberships.peek(r.id)?.members.has(this.session!.userId)) continue;
+      await this.rotateKeys(r.id).catch((err) => this.report(err));
+    }
+  }
+
+  /**
+   * Presence of users, in the order given: a string is a username, `{ id }` a user id.
+   * @example const [minh] = await client.presence(['minh']); // { userId, online, lastSeen }
+   */
+  async presence(users: Array<string | { id: string }>): Promise<PresenceInfo[]> {
+    this.requireRun();
+    const ids: string[] = [];
+    for (const u of users) ids.push(typeof u === 'string' ? (await this.findUser(u)).id : u.id);
+    return fetchPresence(this.api, ids);
+  }
+
   // ---- groups -------------------------------------------------------------------------------
 
   /**
@@ -314,7 +351,7 @@ export class Client implements MekongClient {
   async group(groupId: string): Promise<GroupInfo> {
     const run = this.requireRun();
     const r = run.replicas.get(groupId);
-    if (!r || r.info.kind !== 'group') throw new MekongError(ErrorCode.NOT_FOUND, 'No such group on this device.');
+    if (r?.info.kind !== 'group') throw new MekongError(ErrorCode.NOT_FOUND, 'No such group on this device.');
     await run.memberships.sync(groupId);
     const g = await this.groupInfoOf(groupId);
     if (!g) throw new MekongError(ErrorCode.NOT_FOUND, 'No such group on this device.');
@@ -589,7 +626,23 @@ export class Client implements MekongClient {
       ...(this.opts.reconnect?.maxMs !== undefined ? { maxBackoffMs: this.opts.reconnect.maxMs } : {}),
       onProblem: (reason, fatal) => this.report(new MekongError(fatal ? ErrorCode.UNAVAILABLE : ErrorCode.MALFORMED_FRAME, reason)),
     });
-    this.run = { secrets, directory, keys, memberships, connection, replicas: new Map(), poll: null };
+    const replicas = new Map<string, Replica>();
+    const ephemeral = new EphemeralChannel({
+      userId: secrets.userId,
+      deviceId: secrets.deviceId,
+      signSecretKey: secrets.device.signSecretKey,
+      members: (conv) => {
+        const r = replicas.get(conv);
+        return r && this.membersFor(r.info);
+      },
+      device: (id, candidates) => directory.device(id, candidates),
+      epochKey: (conv, epoch, members) => keys.epochKey(conv, epoch, members),
+      profile: (id) => this.profile(id),
+      send: (f) => connection.send(f),
+      now: this.now,
+      report: (e) => this.report(e),
+    });
+    this.run = { secrets, directory, keys, memberships, connection, replicas, poll: null, ephemeral };
     for (const [k, v] of await this.opts.storage.range(K.convPrefix)) {
       if (!k.endsWith('/info')) continue;
       const info = fromBytes<ConvInfo & { left?: boolean }>(v);
@@ -636,6 +689,7 @@ export class Client implements MekongClient {
     await Promise.all([...run.replicas.values()].map((r) => r.idle().catch(() => {})));
     await run.keys.flushBackup();
     for (const r of run.replicas.values()) r.close();
+    run.ephemeral.close();
   }
 
   private onOnline(): void {
@@ -667,8 +721,13 @@ export class Client implements MekongClient {
         if (f.code === ErrorCode.RATE_LIMITED || f.code === ErrorCode.UNAVAILABLE) this.scheduleResend();
         this.report(new MekongError(isCode(f.code) ? f.code : ErrorCode.INTERNAL, f.message, { conv: f.conv, counter: f.counter }));
         return;
+      case 'ephemeral':
+        run.ephemeral.receive(f.conv, f.envelope);
+        return;
       case 'unsubscribed':
         this.report(new MekongError(ErrorCode.NOT_MEMBER, `The relay ended a subscription (${f.code}).`, { conv: f.conv }));
+        // removed, left elsewhere, blocked or disbanded: learn which from the server's list now
+        this.refreshConversations().catch((e) => this.report(e));
         return;
       default:
         return;
@@ -778,6 +837,7 @@ export class Client implements MekongClient {
   }
 
   private onEntries(conv: string, entries: MessageEntry[]): void {
+    this.run?.ephemeral.messagesFrom(conv, entries.map((e) => e.author.user));
     for (const v of this.views.get(conv) ?? []) v.apply(entries);
     for (const cb of this.listeners.convs) cb();
   }
@@ -796,6 +856,7 @@ export class Client implements MekongClient {
       profileOf: (id) => this.profiles.get(id) ?? {},
       waitSynced: (t) => this.waitSynced(replica, t),
       onClose: (view) => this.views.get(replica.id)?.delete(view),
+      typing: { signal: (active) => this.run?.ephemeral.typing(replica.id, active), subscribe: (cb) => this.requireRun().ephemeral.onTyping(replica.id, cb) },
     });
     const set = this.views.get(replica.id) ?? new Set();
     set.add(v);

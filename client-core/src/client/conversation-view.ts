@@ -15,6 +15,8 @@ export interface ViewDeps {
   /** resolves when the replica has caught up with the relay */
   waitSynced(timeoutMs: number): Promise<void>;
   onClose(view: ConversationView): void;
+  /** Typing signals of this conversation (see EphemeralChannel); without it typing does nothing. */
+  typing?: { signal(active: boolean): void; subscribe(cb: (users: UserProfile[]) => void): () => void };
 }
 
 const PAGE = 50;
@@ -25,6 +27,7 @@ export class ConversationView implements Conversation {
   private window: MessageEntry[] = [];
   private views: MessageView[] = [];
   private readonly listeners = new Set<(m: MessageView[]) => void>();
+  private readonly typingOffs = new Set<() => void>();
   private closed = false;
 
   private constructor(private readonly deps: ViewDeps) {}
@@ -59,9 +62,42 @@ export class ConversationView implements Conversation {
   }
 
   async send(text: string): Promise<MessageView> {
-    if (this.closed) throw new MekongError(ErrorCode.BAD_REQUEST, 'This conversation was closed; open it again.');
+    this.assertOpen();
     const e = await this.deps.replica.sendText(text);
+    this.deps.typing?.signal(false);
     return this.view(e);
+  }
+
+  typing(active = true): void {
+    if (!this.closed) this.deps.typing?.signal(active);
+  }
+
+  onTyping(cb: (users: UserProfile[]) => void): () => void {
+    if (this.closed || !this.deps.typing) {
+      cb([]);
+      return () => {};
+    }
+    const off = this.deps.typing.subscribe(cb);
+    this.typingOffs.add(off);
+    return () => {
+      this.typingOffs.delete(off);
+      off();
+    };
+  }
+
+  async edit(messageId: string, text: string): Promise<MessageView> {
+    this.assertOpen();
+    return this.view(await this.deps.replica.editText(messageId, text));
+  }
+
+  async react(messageId: string, emoji: string | null): Promise<void> {
+    this.assertOpen();
+    await this.deps.replica.react(messageId, emoji);
+  }
+
+  async recall(messageId: string): Promise<MessageView> {
+    this.assertOpen();
+    return this.view(await this.deps.replica.recall(messageId));
   }
 
   subscribe(cb: (messages: MessageView[]) => void): () => void {
@@ -78,8 +114,11 @@ export class ConversationView implements Conversation {
   }
 
   close(): void {
+    if (!this.closed) this.deps.typing?.signal(false);
     this.closed = true;
     this.listeners.clear();
+    for (const off of this.typingOffs) off();
+    this.typingOffs.clear();
     this.deps.onClose(this);
   }
 
@@ -124,6 +163,10 @@ export class ConversationView implements Conversation {
     return lo;
   }
 
+  private assertOpen(): void {
+    if (this.closed) throw new MekongError(ErrorCode.BAD_REQUEST, 'This conversation was closed; open it again.');
+  }
+
   private emit(): void {
     if (this.listeners.size === 0) return;
     const snapshot = this.messages();
@@ -144,6 +187,7 @@ export class ConversationView implements Conversation {
     };
     if (e.editedAt !== undefined) v.editedAt = e.editedAt;
     if (e.recalled) v.recalled = true;
+    if (e.reactions) v.reactions = { ...e.reactions };
     return v;
   }
 }

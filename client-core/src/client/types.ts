@@ -45,7 +45,10 @@ export interface MessageView {
   /** 'pending' until the relay has durably accepted it */
   status: 'pending' | 'sent';
   editedAt?: number;
+  /** recalled by its author: `text` is empty for everyone */
   recalled?: boolean;
+  /** user id → emoji, one per user; absent when nobody reacted */
+  reactions?: Record<string, string>;
 }
 
 /**
@@ -119,12 +122,58 @@ export interface Conversation {
   loadOlder(count?: number): Promise<boolean>;
   /** Resolves once the message is stored on this device; it is sent as soon as the relay is reachable. */
   send(text: string): Promise<MessageView>;
+  /**
+   * Change the text of one of your messages; everyone sees the new text and `editedAt`.
+   * Rejects with FORBIDDEN for someone else's message, BAD_REQUEST for a recalled one.
+   * @example const v = await chat.edit(m.id, 'Hẹn 7 giờ nhé');
+   */
+  edit(messageId: string, text: string): Promise<MessageView>;
+  /**
+   * Set your reaction to a message, or remove it with `null`; one reaction per person.
+   * @example await chat.react(m.id, '❤️');
+   */
+  react(messageId: string, emoji: string | null): Promise<void>;
+  /**
+   * Recall one of your messages for everyone: its text and media are removed and it shows as recalled.
+   * Rejects with FORBIDDEN for someone else's message.
+   * @example await chat.recall(m.id);
+   */
+  recall(messageId: string): Promise<MessageView>;
   /** Called with the full window on every change. Returns an unsubscribe function. */
   subscribe(cb: (messages: MessageView[]) => void): () => void;
   markRead(): Promise<void>;
   /** Resolves when this device has caught up with the relay and its outbox is empty. */
   synced(timeoutMs?: number): Promise<void>;
+  /**
+   * Tell the other members this user is typing: call it on every keystroke (it sends at most one
+   * signal every 3 s, and "stopped" after 3 s without a keystroke), or with `false` when the user
+   * stopped (cleared the input). Sending a message says "stopped" too. Encrypted; never stored.
+   * @example input.oninput = () => chat.typing();
+   */
+  typing(active?: boolean): void;
+  /**
+   * Who else is typing here: called at once, then whenever the list changes. Someone drops off
+   * when they say they stopped, when their message arrives, or 6 s after their last signal.
+   * Returns an unsubscribe function.
+   * @example chat.onTyping((users) => (hint.textContent = users.map((u) => u.displayName).join(', ')));
+   */
+  onTyping(cb: (users: UserProfile[]) => void): () => void;
   close(): void;
+}
+
+/**
+ * Whether a user is connected (any device, any relay) and when they were last seen. Someone the
+ * server will not tell you about (not a friend, no shared conversation, or a block either way)
+ * reads exactly like a user who was never online: `online: false, lastSeen: null`.
+ * @example
+ * const [minh] = await client.presence(['minh']);
+ * label(minh.online ? 'online' : minh.lastSeen ? `seen ${ago(minh.lastSeen)}` : '');
+ */
+export interface PresenceInfo {
+  userId: string;
+  online: boolean;
+  /** ms since the epoch; for someone online, the relay's last heartbeat (at most ~20 s ago). */
+  lastSeen: number | null;
 }
 
 /**
@@ -181,4 +230,13 @@ export interface MekongClient {
   disbandGroup(groupId: string): Promise<void>;
   /** Start a new key epoch in a conversation now; returns the new epoch. */
   rotateKeys(conversationId: string): Promise<number>;
+  /** This user's devices, the one in use marked `current`. */
+  devices(): Promise<Array<{ id: string; createdAt: number; current: boolean }>>;
+  /** Retire another device of this user; every conversation then moves to a key it never gets. */
+  removeDevice(deviceId: string): Promise<void>;
+  /**
+   * Presence of users, in the order given: a string is a username, `{ id }` (a `UserProfile`, a
+   * group member) a user id. Ask again to refresh; nothing is pushed.
+   */
+  presence(users: Array<string | { id: string }>): Promise<PresenceInfo[]>;
 }

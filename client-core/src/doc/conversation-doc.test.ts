@@ -49,6 +49,24 @@ describe('ConversationDoc', () => {
     expect(b.allMessages()).toEqual(a.allMessages());
   });
 
+  it('replicates reactions per user and reports which messages they touched and what a message held before', () => {
+    const a = new ConversationDoc();
+    const b = new ConversationDoc();
+    b.applyRemote(a.putMessage(msg(1)));
+    const r = b.applyRemote(a.setReaction('m1', 'u2', { emoji: '👍', at: 1 }));
+    expect(r.reactions).toEqual(['m1']);
+    b.applyRemote(a.setReaction('m1', 'u3', { emoji: '❤️', at: 2 }));
+    b.applyRemote(a.setReaction('m1', 'u2', null));
+    expect(b.reactions('m1')).toEqual({ u3: '❤️' });
+    const edit = b.applyRemote(a.putMessage(msg(1, { body: 'edited', editedAt: 5 })));
+    expect(edit.messages).toEqual(['m1']);
+    expect((edit.previous.get('m1') as Message).body).toBe('hello 1');
+    const fresh = new ConversationDoc();
+    fresh.applyRemote(b.encodeState(), 'snapshot');
+    expect(fresh.reactions('m1')).toEqual({ u3: '❤️' });
+    expect(fresh.encodeState()).toEqual(b.encodeState());
+  });
+
   it('a recalled message keeps no body in the encoded state', () => {
     const a = new ConversationDoc();
     a.putMessage(msg(1, { body: 'secret-marker-42' }));

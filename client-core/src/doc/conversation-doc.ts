@@ -1,6 +1,6 @@
 // One conversation's CRDT document: messages keyed by id in a Y.Map (constant cost per append,
 // unlike Y.Array.push), plus reactions, read cursors and pins. Values are plain objects.
-import { DocMaps, Message, ReadCursor } from '@mekong/schema';
+import { DocMaps, Message, ReadCursor, Reaction } from '@mekong/schema';
 import * as Y from 'yjs';
 import { validateUpdate } from './validate';
 
@@ -11,6 +11,21 @@ export interface RemoteChange {
   messages: string[];
   /** users whose read cursor moved */
   reads: string[];
+  /** ids of messages whose reactions changed */
+  reactions: string[];
+  /** the value each changed message id held before the update (absent when it is new) */
+  previous: Map<string, unknown>;
+}
+
+const emptyChange = (): RemoteChange => ({ messages: [], reads: [], reactions: [], previous: new Map() });
+
+/** Key of one user's reaction to one message in the reactions map (`${messageId}|${userId}`). */
+export const reactionKey = (messageId: string, userId: string): string => `${messageId}|${userId}`;
+
+/** Split a reactions-map key; user ids never contain '|', message ids might. */
+function splitReactionKey(key: string): [string, string] | undefined {
+  const at = key.lastIndexOf('|');
+  return at > 0 && at < key.length - 1 ? [key.slice(0, at), key.slice(at + 1)] : undefined;
 }
 
 /**
@@ -23,30 +38,51 @@ export class ConversationDoc {
   readonly doc = new Y.Doc();
   private readonly messagesMap = this.doc.getMap<unknown>(DocMaps.messages);
   private readonly readsMap = this.doc.getMap<unknown>(DocMaps.reads);
-  private changed: RemoteChange = { messages: [], reads: [] };
+  private readonly reactionsMap = this.doc.getMap<unknown>(DocMaps.reactions);
+  /** message id → user id → emoji, kept current from the reactions map so a message's reactions cost O(its reactions) */
+  private readonly reactionIndex = new Map<string, Map<string, string>>();
+  private changed: RemoteChange = emptyChange();
 
   constructor() {
     this.messagesMap.observe((e) => {
-      for (const k of e.keysChanged) this.changed.messages.push(k);
+      for (const k of e.keysChanged) {
+        this.changed.messages.push(k);
+        const old = e.changes.keys.get(k);
+        if (old && old.action !== 'add' && !this.changed.previous.has(k)) this.changed.previous.set(k, old.oldValue);
+      }
     });
     this.readsMap.observe((e) => {
       for (const k of e.keysChanged) this.changed.reads.push(k);
+    });
+    this.reactionsMap.observe((e) => {
+      for (const k of e.keysChanged) {
+        const parts = splitReactionKey(k);
+        if (!parts) continue;
+        const [messageId, userId] = parts;
+        const r = Reaction.safeParse(this.reactionsMap.get(k));
+        const byUser = this.reactionIndex.get(messageId) ?? new Map<string, string>();
+        if (r.success) byUser.set(userId, r.data.emoji);
+        else byUser.delete(userId);
+        if (byUser.size) this.reactionIndex.set(messageId, byUser);
+        else this.reactionIndex.delete(messageId);
+        this.changed.reactions.push(messageId);
+      }
     });
   }
 
   /** Apply stored state without validation (it was validated when it first arrived). */
   loadTrusted(update: Uint8Array): void {
     Y.applyUpdate(this.doc, update, LOCAL);
-    this.changed = { messages: [], reads: [] };
+    this.changed = emptyChange();
   }
 
   /** Validate and apply an update or snapshot from another device; returns what changed. */
   applyRemote(update: Uint8Array, kind: 'update' | 'snapshot' = 'update'): RemoteChange {
     validateUpdate(update, kind);
-    this.changed = { messages: [], reads: [] };
+    this.changed = emptyChange();
     Y.applyUpdate(this.doc, update, 'remote');
     const out = this.changed;
-    this.changed = { messages: [], reads: [] };
+    this.changed = emptyChange();
     return out;
   }
 
@@ -58,6 +94,24 @@ export class ConversationDoc {
   /** Move a member's read cursor; returns the update bytes to send. */
   setRead(userId: string, cursor: ReadCursor): Uint8Array {
     return this.local(() => this.readsMap.set(userId, { ...cursor }));
+  }
+
+  /**
+   * Set (or with `null` remove) one user's reaction to a message; returns the update bytes to send.
+   * One reaction per user and message: a later one replaces it.
+   */
+  setReaction(messageId: string, userId: string, reaction: Reaction | null): Uint8Array {
+    const key = reactionKey(messageId, userId);
+    return this.local(() => {
+      if (reaction) this.reactionsMap.set(key, { ...reaction });
+      else this.reactionsMap.delete(key);
+    });
+  }
+
+  /** Reactions to a message as user id → emoji (well-formed values only). */
+  reactions(messageId: string): Record<string, string> {
+    const byUser = this.reactionIndex.get(messageId);
+    return byUser ? Object.fromEntries([...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : {};
   }
 
   /** A message by id, or undefined if absent or not well-formed (a member may write garbage). */
@@ -104,7 +158,7 @@ export class ConversationDoc {
     } finally {
       this.doc.off('update', h);
     }
-    this.changed = { messages: [], reads: [] };
+    this.changed = emptyChange();
     return out ?? new Uint8Array(0);
   }
 }

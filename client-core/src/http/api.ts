@@ -20,6 +20,8 @@ export interface ApiDevice {
   boxKey: string;
   certificate: string;
   createdAt: number | string;
+  /** set (ms) when the device was retired; only in `?retired=1` answers */
+  revokedAt?: number | null;
 }
 export interface ApiConversation {
   id: string;

@@ -53,7 +53,11 @@ export class DeviceDirectory {
   /** Pinned identity and profile of a user (fetched and pinned on first use). */
   async identity(userId: string): Promise<PinnedIdentity> {
     const stored = await this.storage.get(K.identities(userId));
-    if (stored) return fromBytes<PinnedIdentity>(stored);
+    if (stored) {
+      const rec = fromBytes<PinnedIdentity>(stored);
+      if (rec.username) return rec;
+    }
+    // never seen, or pinned from a membership log without a profile yet: the first key stays pinned
     const p = await this.api.call<ApiProfile>('GET', `/api/users/${encodeURIComponent(userId)}`);
     return this.pin(p);
   }
@@ -84,16 +88,12 @@ export class DeviceDirectory {
     return next;
   }
 
-  /** Current verified devices of a user; `refresh` forces a round trip. */
+  /** Current (not retired) verified devices of a user; `refresh` forces a round trip. */
   async devicesOf(userId: string, refresh = false): Promise<VerifiedDevice[]> {
     const cached = this.byUser.get(userId);
     if (cached && !refresh) return cached;
-    let p = this.loading.get(userId);
-    if (!p) {
-      p = this.load(userId).finally(() => this.loading.delete(userId));
-      this.loading.set(userId, p);
-    }
-    return p;
+    await this.load(userId);
+    return this.byUser.get(userId) ?? [];
   }
 
   /** A verified device among the given users; refreshes once before giving up with UNKNOWN_DEVICE. */
@@ -101,7 +101,8 @@ export class DeviceDirectory {
     const hit = this.byDevice.get(deviceId);
     if (hit && candidates.includes(hit.userId)) return hit;
     for (const u of candidates) {
-      const list = await this.devicesOf(u, true);
+      // retired devices count here: what they signed before retirement still verifies
+      const list = await this.load(u);
       const d = list.find((x) => x.deviceId === deviceId);
       if (d) return d;
     }
@@ -115,12 +116,64 @@ export class DeviceDirectory {
     this.byDevice.set(d.deviceId, d);
   }
 
-  private async load(userId: string): Promise<VerifiedDevice[]> {
+  /**
+   * Current verified devices of many users in one round trip per 1,000 (a group's members);
+   * `refresh` skips the cache.
+   */
+  async devicesOfMany(userIds: string[], refresh = false): Promise<Map<string, VerifiedDevice[]>> {
+    const out = new Map<string, VerifiedDevice[]>();
+    const need: string[] = [];
+    for (const u of new Set(userIds)) {
+      const hit = this.byUser.get(u);
+      if (hit && !refresh) out.set(u, hit);
+      else need.push(u);
+    }
+    for (let i = 0; i < need.length; i += 1000) {
+      const chunk = need.slice(i, i + 1000);
+      const res = await this.api.call<{ users: Array<{ userId: string; devices: ApiDevice[] }> }>('POST', '/api/users/devices', { userIds: chunk });
+      const listed = new Map(res.users.map((u) => [u.userId, u.devices]));
+      for (const u of chunk) out.set(u, await this.verify(u, listed.get(u) ?? []));
+    }
+    return out;
+  }
+
+  /** The pinned identity, or undefined when this device has never seen the user. */
+  async knownIdentity(userId: string): Promise<PinnedIdentity | undefined> {
+    const stored = await this.storage.get(K.identities(userId));
+    return stored ? fromBytes<PinnedIdentity>(stored) : undefined;
+  }
+
+  /**
+   * Pin the identity key a verified membership log names for a user this device has never seen
+   * (an admin put it there, signed). The profile fields are filled in on first lookup.
+   */
+  async pinFromLog(userId: string, identityKey: string): Promise<PinnedIdentity> {
+    const known = await this.knownIdentity(userId);
+    if (known) return known;
+    const rec: PinnedIdentity = { identityKey, username: '', displayName: '' };
+    await this.storage.put(K.identities(userId), toBytes(rec));
+    return rec;
+  }
+
+  /** Every verified device of the user, retired ones included; one request at a time per user. */
+  private load(userId: string): Promise<VerifiedDevice[]> {
+    let p = this.loading.get(userId);
+    if (!p) {
+      p = this.api
+        .call<{ devices: ApiDevice[] }>('GET', `/api/users/${encodeURIComponent(userId)}/devices?retired=1`)
+        .then((res) => this.verify(userId, res.devices))
+        .finally(() => this.loading.delete(userId));
+      this.loading.set(userId, p);
+    }
+    return p;
+  }
+
+  private async verify(userId: string, devices: ApiDevice[]): Promise<VerifiedDevice[]> {
     const ident = await this.identity(userId);
     const identityKey = asSigningPublicKey(fromBase64url(ident.identityKey));
-    const res = await this.api.call<{ devices: ApiDevice[] }>('GET', `/api/users/${encodeURIComponent(userId)}/devices`);
     const out: VerifiedDevice[] = [];
-    for (const d of res.devices) {
+    const active: VerifiedDevice[] = [];
+    for (const d of devices) {
       try {
         const cert = decodeDeviceCertificate(fromBase64url(d.certificate));
         verifyDeviceCertificate(identityKey, cert);
@@ -128,6 +181,7 @@ export class DeviceDirectory {
         const v = { deviceId: d.id, userId, signPublicKey: cert.signPublicKey, boxPublicKey: cert.boxPublicKey };
         out.push(v);
         this.byDevice.set(d.id, v);
+        if (d.revokedAt == null) active.push(v);
       } catch {
         // a device whose certificate does not verify is ignored: it gets no keys and its data is refused
         if (!this.flagged.has(d.id)) {
@@ -136,7 +190,7 @@ export class DeviceDirectory {
         }
       }
     }
-    this.byUser.set(userId, out);
+    this.byUser.set(userId, active);
     return out;
   }
 }

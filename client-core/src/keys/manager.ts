@@ -180,18 +180,23 @@ export class KeyManager {
     const doneRaw = await this.storage.get(K.sealedFor(conv, epoch));
     const done = new Set<string>(doneRaw ? fromBytes<string[]>(doneRaw) : []);
     const envelopes: Array<{ epoch: number; recipientDevice: string; data: string }> = [];
+    const recipients: string[] = [];
     for (const userId of members.current) {
       if (only && !only.includes(userId)) continue;
       const logged = members.identityKey(userId);
       if (logged !== undefined) {
-        const pinned = await this.directory.identity(userId);
+        const pinned = (await this.directory.knownIdentity(userId)) ?? (await this.directory.pinFromLog(userId, logged));
         if (pinned.identityKey !== logged) {
           // the log and this device disagree on who the user is: no key until the safety number is checked
           this.report(new MekongError(ErrorCode.BAD_CERTIFICATE, 'A member’s identity key in the membership log differs from the one this device knows; they get no key until verified.', { conv, userId }));
           continue;
         }
       }
-      for (const d of await this.directory.devicesOf(userId, true)) {
+      recipients.push(userId);
+    }
+    const devices = await this.directory.devicesOfMany(recipients, true);
+    for (const userId of recipients) {
+      for (const d of devices.get(userId) ?? []) {
         if (done.has(d.deviceId)) continue;
         const sealed = sealEpochKey({
           conv,

@@ -14,10 +14,12 @@ export interface MessageEntry {
   editedAt?: number;
   recalled?: boolean;
   replyTo?: string;
+  /** user id → emoji; absent when nobody reacted */
+  reactions?: Record<string, string>;
   status: 'pending' | 'sent';
 }
 
-export function entryFromMessage(m: Message, status: MessageEntry['status']): MessageEntry {
+export function entryFromMessage(m: Message, status: MessageEntry['status'], reactions: Record<string, string> = {}): MessageEntry {
   const e: MessageEntry = {
     id: m.id,
     author: { user: m.author.user, device: m.author.device },
@@ -29,6 +31,7 @@ export function entryFromMessage(m: Message, status: MessageEntry['status']): Me
   if (m.editedAt !== undefined) e.editedAt = m.editedAt;
   if (m.recalledAt !== undefined) e.recalled = true;
   if (m.replyTo !== undefined) e.replyTo = m.replyTo;
+  if (Object.keys(reactions).length > 0) e.reactions = reactions;
   return e;
 }
 

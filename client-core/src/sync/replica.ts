@@ -8,10 +8,11 @@ import {
   MAX_SNAPSHOT_BYTES,
   Message,
   MekongError,
+  Reaction,
   type Up,
 } from '@mekong/schema';
 import { fromBase64url, openEnvelope, randomId, readEnvelopeHeader, sealEnvelope, signMessage, toBase64url, verifyMessage } from '../crypto';
-import { ConversationDoc } from '../doc/conversation-doc';
+import { ConversationDoc, type RemoteChange } from '../doc/conversation-doc';
 import type { DeviceDirectory } from '../keys/directory';
 import type { KeyManager } from '../keys/manager';
 import type { ConvMembers } from '../membership/tracker';
@@ -179,6 +180,66 @@ export class Replica {
     });
   }
 
+  /**
+   * Replace the text of one of this user's messages. The new version is signed again by this
+   * device, so the signature still covers every field. Resolves once it is durable on this device.
+   * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (someone else's), BAD_REQUEST (recalled, empty or too long)
+   */
+  editText(messageId: string, text: string): Promise<MessageEntry> {
+    if (text.trim().length === 0) {
+      return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'An edited message cannot be empty; recall it instead.'));
+    }
+    return this.enqueue(async () => {
+      const { doc, current, entry, rebuilt } = await this.ownMessage(messageId, 'edit');
+      if (current.recalledAt !== undefined) throw new MekongError(ErrorCode.BAD_REQUEST, 'This message was recalled; it can no longer be edited.');
+      if (current.body === text && !rebuilt) return entry;
+      const { sig: _sig, ...rest } = current as Message;
+      const editedAt = Math.max(this.deps.now(), (current.editedAt ?? 0) + 1, current.sentAt);
+      return this.putOwn(doc, { ...rest, author: this.author(), body: text, editedAt }, entry);
+    });
+  }
+
+  /**
+   * Recall one of this user's messages for everyone: body and media leave the document (and so
+   * the next snapshot); a signed tombstone stays. Recalling twice changes nothing.
+   * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (someone else's)
+   */
+  recall(messageId: string): Promise<MessageEntry> {
+    return this.enqueue(async () => {
+      const { doc, current, entry, rebuilt } = await this.ownMessage(messageId, 'recall');
+      if (current.recalledAt !== undefined && !rebuilt) return entry;
+      const { sig: _sig, media: _media, ...rest } = current as Message;
+      const recalledAt = Math.max(this.deps.now(), current.sentAt, current.editedAt ?? 0);
+      return this.putOwn(doc, { ...rest, author: this.author(), body: '', recalledAt }, entry);
+    });
+  }
+
+  /**
+   * Set this user's reaction to a message (`null` removes it). One reaction per user and
+   * message; a later one replaces the earlier. Resolves once it is durable on this device.
+   * @throws MekongError NOT_FOUND (no such message), BAD_REQUEST (not one short emoji, or the message was recalled)
+   */
+  react(messageId: string, emoji: string | null): Promise<MessageEntry | undefined> {
+    if (emoji !== null && !Reaction.shape.emoji.safeParse(emoji).success) {
+      return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'A reaction is one emoji of at most 32 characters.'));
+    }
+    return this.enqueue(async () => {
+      const doc = await this.ensureDoc();
+      const m = doc.message(messageId);
+      if (!m) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
+      const me = this.deps.secrets.userId;
+      const entry = await readEntry(this.deps.storage, this.id, m.sentAt, m.id);
+      if ((doc.reactions(messageId)[me] ?? null) === emoji) return entry;
+      if (emoji !== null && m.recalledAt !== undefined) {
+        throw new MekongError(ErrorCode.BAD_REQUEST, 'This message was recalled; it takes no new reactions.', { messageId });
+      }
+      const update = doc.setReaction(messageId, me, emoji === null ? null : { emoji, at: this.deps.now() });
+      const next = entry && withReactions(entry, doc.reactions(messageId));
+      await this.pushLocal(update, next ? [next] : [], []);
+      return next;
+    });
+  }
+
   /** Move this user's read cursor to the newest message. */
   markRead(): Promise<void> {
     return this.enqueue(async () => {
@@ -277,13 +338,78 @@ export class Replica {
     return next;
   }
 
-  private async pushLocal(update: Uint8Array, entries: MessageEntry[]): Promise<void> {
+  private author(): Message['author'] {
+    return { user: this.deps.secrets.userId, device: this.deps.secrets.deviceId };
+  }
+
+  /**
+   * The version of one of this user's messages to build on: the document's value when it is this
+   * user's own signed version of what this device shows, else (someone overwrote it) rebuilt from
+   * what this device shows, so a forgery can neither be vouched for nor stop the author.
+   */
+  private async ownMessage(messageId: string, purpose: 'edit' | 'recall'): Promise<{ doc: ConversationDoc; current: Omit<Message, 'sig'>; entry: MessageEntry; rebuilt: boolean }> {
+    const doc = await this.ensureDoc();
+    const value = doc.message(messageId);
+    const entry = (value && (await readEntry(this.deps.storage, this.id, value.sentAt, value.id))) || (await this.findEntry(messageId));
+    if (!entry) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
+    if (entry.author.user !== this.deps.secrets.userId) {
+      throw new MekongError(ErrorCode.FORBIDDEN, 'Only its author can edit or recall a message.', { messageId });
+    }
+    if (value && (await this.isVersionOf(value, entry))) return { doc, current: value, entry, rebuilt: false };
+    // the document holds a value someone else wrote: start again from what this device shows
+    if (purpose === 'edit' && entry.kind !== 'text') {
+      throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Someone overwrote this message; it can only be recalled.', { messageId });
+    }
+    const rebuilt: Omit<Message, 'sig'> = { id: entry.id, author: entry.author, kind: entry.kind, body: entry.text, sentAt: entry.sentAt };
+    if (entry.replyTo !== undefined) rebuilt.replyTo = entry.replyTo;
+    if (entry.editedAt !== undefined) rebuilt.editedAt = entry.editedAt;
+    if (entry.recalled) rebuilt.recalledAt = Math.max(entry.sentAt, entry.editedAt ?? 0);
+    return { doc, current: rebuilt, entry, rebuilt: true };
+  }
+
+  /** True when `m` is this user's own signed version of the message this device shows as `entry`. */
+  private async isVersionOf(m: Message, entry: MessageEntry): Promise<boolean> {
+    if (m.author.user !== entry.author.user || m.sentAt !== entry.sentAt || m.kind !== entry.kind) return false;
+    if ((m.editedAt ?? 0) < (entry.editedAt ?? 0) || (entry.recalled && m.recalledAt === undefined)) return false;
+    try {
+      await this.verifyAuthor(m);
+      return true;
+    } catch (err) {
+      if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
+      return false;
+    }
+  }
+
+  /** Find a shown message by id alone (a scan of the index; only needed after someone tampered with the document). */
+  private async findEntry(messageId: string): Promise<MessageEntry | undefined> {
+    for (const [k, v] of await this.deps.storage.range(K.msgPrefix(this.id))) {
+      if (k.endsWith(`.${messageId}`)) {
+        const e = fromBytes<MessageEntry>(v);
+        if (e.id === messageId) return e;
+      }
+    }
+    return undefined;
+  }
+
+  /** Sign a new version of an own message, write it and queue it. The entry keeps its send status. */
+  private async putOwn(doc: ConversationDoc, unsigned: Omit<Message, 'sig'>, before: MessageEntry): Promise<MessageEntry> {
+    const sig = toBase64url(signMessage(this.deps.secrets.device.signSecretKey, canonicalMessage(this.id, unsigned)));
+    const msg: Message = { ...unsigned, sig };
+    if (!Message.safeParse(msg).success) throw new MekongError(ErrorCode.BAD_REQUEST, 'That message is too long; split it up.');
+    const update = doc.putMessage(msg);
+    const entry = entryFromMessage(msg, before.status, doc.reactions(msg.id));
+    // the entry turns 'sent' with the ack of the message itself, not of this change
+    await this.pushLocal(update, [entry], []);
+    return entry;
+  }
+
+  private async pushLocal(update: Uint8Array, entries: MessageEntry[], track: MessageEntry[] = entries): Promise<void> {
     const { secrets, keys } = this.deps;
     const { epoch, key } = await keys.current(this.id, this.deps.members());
     const counter = this.state.counter + 1;
     const env = sealEnvelope({ kind: 'update', conv: this.id, epoch, device: secrets.deviceId, counter }, update, key, secrets.device.signSecretKey);
     this.countEpoch(epoch);
-    const item: OutboxItem = { env: toBase64url(env), ids: entries.map((e) => [e.sentAt, e.id]) };
+    const item: OutboxItem = { env: toBase64url(env), ids: track.map((e) => [e.sentAt, e.id]) };
     this.state.counter = counter;
     const ops: StorageOp[] = [
       { type: 'put', key: K.outbox(this.id, counter), value: toBytes(item) },
@@ -343,7 +469,7 @@ export class Replica {
       const doc = await this.ensureDoc();
       const change = doc.applyRemote(plaintext, kind);
       docOps = this.appendDocOps(plaintext);
-      entries = await this.verifiedEntries(doc, change.messages);
+      entries = await this.verifiedEntries(doc, change);
     } catch (err) {
       if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
       this.deps.report(err);
@@ -368,7 +494,7 @@ export class Replica {
         const { plaintext } = openEnvelope(env, { kind: 'update', conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
         const doc = await this.ensureDoc();
         const change = doc.applyRemote(plaintext, 'update');
-        const entries = await this.verifiedEntries(doc, change.messages);
+        const entries = await this.verifiedEntries(doc, change);
         await this.deps.storage.batch([...this.appendDocOps(plaintext), ...entries.map((e) => putEntryOp(this.id, e)), { type: 'del', key: k }, this.stateOp()]);
         if (entries.length) this.deps.onEntries(this.id, entries);
       } catch (err) {
@@ -379,23 +505,46 @@ export class Replica {
     }
   }
 
-  private async verifiedEntries(doc: ConversationDoc, ids: string[]): Promise<MessageEntry[]> {
-    const out: MessageEntry[] = [];
-    for (const id of new Set(ids)) {
+  /**
+   * Index entries for what a remote change touched. A message is shown only if its author's device
+   * signed it, and a new version only if it comes from the same author, keeps what may not change,
+   * and is not older than the version shown (a replayed pre-recall value stays refused). Refusals
+   * are reported; the entry stays as it was.
+   */
+  private async verifiedEntries(doc: ConversationDoc, change: RemoteChange): Promise<MessageEntry[]> {
+    const out = new Map<string, MessageEntry>();
+    for (const id of new Set(change.messages)) {
       const m = doc.message(id);
-      if (!m) continue;
+      const before = Message.safeParse(change.previous.get(id));
       try {
-        const dev = await this.deps.directory.device(m.author.device, this.deps.members().ever);
-        if (dev.userId !== m.author.user) throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Message author does not own the signing device.');
-        const { sig, ...unsigned } = m;
-        verifyMessage(dev.signPublicKey, canonicalMessage(this.id, unsigned), fromBase64url(sig));
-        out.push(entryFromMessage(m, 'sent'));
+        if (!m) {
+          if (before.success) throw refused(id, 'A message was removed or overwritten with something unreadable by someone; it is still shown as it was.');
+          continue;
+        }
+        await this.verifyAuthor(m);
+        const prior = await readEntry(this.deps.storage, this.id, m.sentAt, m.id);
+        checkSuccession(m, prior, before.success ? before.data : undefined);
+        out.set(id, entryFromMessage(m, 'sent', doc.reactions(id)));
       } catch (err) {
         if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
         this.deps.report(err);
       }
     }
-    return out;
+    for (const id of new Set(change.reactions)) {
+      if (out.has(id)) continue;
+      const m = doc.message(id);
+      const shown = m && (await readEntry(this.deps.storage, this.id, m.sentAt, m.id));
+      if (shown) out.set(id, withReactions(shown, doc.reactions(id)));
+    }
+    return [...out.values()];
+  }
+
+  /** @throws MekongError BAD_SIGNATURE unless the author's own device signed this exact message */
+  private async verifyAuthor(m: Message): Promise<void> {
+    const dev = await this.deps.directory.device(m.author.device, this.deps.members().ever);
+    if (dev.userId !== m.author.user) throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Message author does not own the signing device.');
+    const { sig, ...unsigned } = m;
+    verifyMessage(dev.signPublicKey, canonicalMessage(this.id, unsigned), fromBase64url(sig));
   }
 
   private appendDocOps(update: Uint8Array): StorageOp[] {
@@ -461,5 +610,35 @@ export class Replica {
       this.deps.send({ type: 'subscribe', conv: this.id, after: this.state.lastSeq });
     }, delayMs);
     (this.retryTimer as { unref?: () => void }).unref?.();
+  }
+}
+
+function withReactions(e: MessageEntry, reactions: Record<string, string>): MessageEntry {
+  const { reactions: _old, ...rest } = e;
+  return Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest;
+}
+
+function refused(messageId: string, message: string): MekongError {
+  return new MekongError(ErrorCode.FORBIDDEN, message, { messageId });
+}
+
+/**
+ * A signed message may replace the version shown only as its author's edit or recall: same author,
+ * kind, send time and reply, never older than what is shown, never un-recalled.
+ * @throws MekongError FORBIDDEN otherwise
+ */
+function checkSuccession(m: Message, shown: MessageEntry | undefined, before: Message | undefined): void {
+  if (shown) {
+    if (shown.author.user !== m.author.user) throw refused(m.id, 'Someone other than its author tried to change a message; the change is ignored.');
+    if (shown.kind !== m.kind || (shown.replyTo ?? '') !== (m.replyTo ?? '')) {
+      throw refused(m.id, 'A change to a message altered what an edit may not; it is ignored.');
+    }
+    if (shown.recalled && m.recalledAt === undefined) throw refused(m.id, 'A recalled message was sent again; it stays recalled.');
+    if ((shown.editedAt ?? 0) > (m.editedAt ?? 0)) throw refused(m.id, 'An older version of a message was sent again; the newer one stays.');
+    return;
+  }
+  // not shown at this send time: a message that was shown elsewhere may not move or change hands
+  if (before && (before.author.user !== m.author.user || before.sentAt !== m.sentAt)) {
+    throw refused(m.id, 'Someone other than its author tried to change a message; the change is ignored.');
   }
 }

@@ -2,7 +2,7 @@
 import { type Logger, pino } from 'pino';
 import { createMemoryLogStore } from '../log';
 import type { RelayLimits } from '../limits';
-import type { FanoutBus, LogStore } from '../ports';
+import type { FanoutBus, LogStore, RevocationBus } from '../ports';
 import { createRelay, type Relay } from '../relay';
 import { createFakeDirectory, createFakeTokens } from './fakes';
 import { connectInMemory } from './memory-socket';
@@ -18,6 +18,7 @@ export interface TestRelayOptions {
   logger?: Logger;
   limits?: Partial<RelayLimits>;
   members?: Record<string, string[]>;
+  revocations?: RevocationBus;
 }
 
 /** A relay over an in-memory log; users alice and bob are members of 'room'. Tokens are `${user}:${device}`. */
@@ -30,7 +31,7 @@ export function testRelay(options: TestRelayOptions = {}) {
   for (const user of ['alice', 'bob', 'carol']) {
     for (const device of ['d1', 'd2', 'd3']) tokens.tokens.set(`${user}:${device}`, { userId: user, deviceId: device, expiresAt: clock.t + HOUR });
   }
-  const relay: Relay = createRelay({ log, directory, tokens, bus: options.bus, limits: options.limits, logger: options.logger ?? pino({ level: 'silent' }), now });
+  const relay: Relay = createRelay({ log, directory, tokens, bus: options.bus, revocations: options.revocations, limits: options.limits, logger: options.logger ?? pino({ level: 'silent' }), now });
   let n = 0;
   const open = (name = `peer${++n}`) => new Peer(connectInMemory(relay), name);
   /** A peer that already got its welcome. */

@@ -4,5 +4,6 @@ export * from './common';
 export * from './conversations';
 export * from './groups';
 export * from './keys';
+export * from './presence';
 export * from './social';
 export * from './users';

@@ -104,11 +104,31 @@ export const DevicePublic = z.object({
   boxKey: Bytes32,
   certificate: DeviceCertificate,
   createdAt: EpochMillis,
+  /** Only in `?retired=1` answers: when the device was retired (logged out or removed), else null. */
+  revokedAt: EpochMillis.nullable().optional(),
 });
 export type DevicePublic = z.infer<typeof DevicePublic>;
 
+/**
+ * Query of GET /api/users/:id/devices. `retired=1` also lists retired devices, with `revokedAt`:
+ * their keys still verify what they signed before, but nobody seals new keys for them.
+ */
+export const DeviceListQuery = z.strictObject({ retired: z.enum(['0', '1']).optional() });
+export type DeviceListQuery = z.infer<typeof DeviceListQuery>;
+
 export const DeviceListResponse = z.object({ devices: z.array(DevicePublic) });
 export type DeviceListResponse = z.infer<typeof DeviceListResponse>;
+
+/** Most users in one POST /api/users/devices: a full group. */
+export const MAX_DEVICE_BATCH = 1000;
+
+/** POST /api/users/devices: the active devices of many users in one round trip (sealing a group key). */
+export const DeviceBatchRequest = z.strictObject({ userIds: z.array(ResourceId).min(1).max(MAX_DEVICE_BATCH) });
+export type DeviceBatchRequest = z.infer<typeof DeviceBatchRequest>;
+
+/** Users that exist, each with their active devices; unknown ids are left out. */
+export const DeviceBatchResponse = z.object({ users: z.array(z.object({ userId: ResourceId, devices: z.array(DevicePublic) })) });
+export type DeviceBatchResponse = z.infer<typeof DeviceBatchResponse>;
 
 export const RegisterDeviceRequest = NewDevice;
 export type RegisterDeviceRequest = z.infer<typeof RegisterDeviceRequest>;

@@ -74,3 +74,59 @@ describe('devices', () => {
     expect(out.deviceId).toBeNull();
   });
 });
+
+describe('POST /api/users/devices (many users at once)', () => {
+  it('answers the active devices of every existing user named, and leaves unknown ids out', async () => {
+    const minh = await registerUser(s.app, 'minh');
+    const hoa = await registerUser(s.app, 'hoa');
+    const res = await call(s.app, 'POST', '/api/users/devices', { token: lan.accessToken, body: { userIds: [minh.user.id, hoa.user.id, 'AAAAAAAAAAAAAAAAAAAAAA', minh.user.id] } });
+    expect(res.status).toBe(200);
+    const out = await json<{ users: Array<{ userId: string; devices: Array<{ id: string }> }> }>(res);
+    const byUser = Object.fromEntries(out.users.map((u) => [u.userId, u.devices.map((d) => d.id)]));
+    expect(byUser).toEqual({ [minh.user.id]: [minh.deviceId], [hoa.user.id]: [hoa.deviceId] });
+    // the same answer the one-user route gives
+    const single = await json<{ devices: unknown[] }>(await call(s.app, 'GET', `/api/users/${minh.user.id}/devices`, { token: lan.accessToken }));
+    expect(out.users.find((u) => u.userId === minh.user.id)!.devices).toEqual(single.devices);
+  });
+
+  it('refuses anonymous callers, empty and oversized lists', async () => {
+    expect((await call(s.app, 'POST', '/api/users/devices', { body: { userIds: [lan.user.id] } })).status).toBe(401);
+    expect(await errorCode(await call(s.app, 'POST', '/api/users/devices', { token: lan.accessToken, body: { userIds: [] } }))).toBe('BAD_REQUEST');
+    const many = Array.from({ length: 1001 }, (_, i) => `user${String(i).padStart(18, '0')}`);
+    expect(await errorCode(await call(s.app, 'POST', '/api/users/devices', { token: lan.accessToken, body: { userIds: many } }))).toBe('BAD_REQUEST');
+    expect(await errorCode(await call(s.app, 'POST', '/api/users/devices', { token: lan.accessToken, body: { userIds: [lan.user.id], extra: 1 } }))).toBe('BAD_REQUEST');
+  });
+});
+
+describe('retiring devices', () => {
+  it('DELETE /me/devices/:id retires one of my devices: no longer listed, its sessions end', async () => {
+    const session = await loginWithoutDevice();
+    const added = await json<{ deviceId: string; accessToken: string; refreshToken: string }>(
+      await call(s.app, 'POST', '/api/users/me/devices', { token: session.accessToken, body: newDevice('tablet') }),
+    );
+    const minh = await registerUser(s.app, 'minh');
+    expect((await call(s.app, 'DELETE', `/api/users/me/devices/${added.deviceId}`, { token: minh.accessToken })).status).toBe(404);
+    const res = await call(s.app, 'DELETE', `/api/users/me/devices/${added.deviceId}`, { token: lan.accessToken });
+    expect(res.status).toBe(204);
+    const listed = await json<{ devices: { id: string }[] }>(await call(s.app, 'GET', `/api/users/${lan.user.id}/devices`, { token: minh.accessToken }));
+    expect(listed.devices.map((d) => d.id)).toEqual([lan.deviceId]);
+    // still listed on request, as retired: what it signed before still verifies
+    const all = await json<{ devices: { id: string; revokedAt: number | null }[] }>(await call(s.app, 'GET', `/api/users/${lan.user.id}/devices?retired=1`, { token: minh.accessToken }));
+    expect(all.devices.map((d) => [d.id, d.revokedAt === null])).toEqual([
+      [lan.deviceId, true],
+      [added.deviceId, false],
+    ]);
+    expect((await call(s.app, 'GET', `/api/users/${lan.user.id}/devices?retired=yes`, { token: minh.accessToken })).status).toBe(400);
+    expect((await call(s.app, 'POST', '/api/users/refresh', { body: { refreshToken: added.refreshToken } })).status).toBe(401);
+    expect((await call(s.app, 'GET', '/api/users/me', { token: added.accessToken })).status).toBe(401);
+    expect((await call(s.app, 'DELETE', `/api/users/me/devices/${added.deviceId}`, { token: lan.accessToken })).status).toBe(404);
+    expect((await call(s.app, 'DELETE', `/api/users/me/devices/${added.deviceId}`)).status).toBe(401);
+  });
+
+  it('logging out retires the device', async () => {
+    expect((await call(s.app, 'POST', '/api/users/logout', { token: lan.accessToken })).status).toBe(204);
+    const minh = await registerUser(s.app, 'minh');
+    const listed = await json<{ devices: unknown[] }>(await call(s.app, 'GET', `/api/users/${lan.user.id}/devices`, { token: minh.accessToken }));
+    expect(listed.devices).toEqual([]);
+  });
+});

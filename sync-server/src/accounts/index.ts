@@ -9,7 +9,9 @@ import { profileRoutes } from './profile-routes';
 import { registerRoutes } from './register';
 import { sessionRoutes } from './session-routes';
 
+export { type BanOutcome, banUser, isBanned, unbanUser } from './bans-repo';
 export type { AccountLimits, AccountsDeps } from './deps';
+export { findUserById, findUserByUsername } from './users-repo';
 
 export function createAccountsApp(deps: AccountsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

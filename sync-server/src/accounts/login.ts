@@ -5,7 +5,8 @@ import { ErrorCode, LoginRequest, type LoginResponse, MekongError } from '@mekon
 import { Hono } from 'hono';
 import { jsonBody, limitBody } from '../http';
 import { enforceRateLimit } from '../rate-limit';
-import { openSession } from '../sessions';
+import { openSession, suspended } from '../sessions';
+import { isBanned } from './bans-repo';
 import { getBackup } from './backup-repo';
 import type { AccountsDeps } from './deps';
 import { findActiveDevice } from './devices-repo';
@@ -29,6 +30,8 @@ export function loginRoutes(deps: AccountsDeps): Hono {
     if (!user || !ok) {
       throw new MekongError(ErrorCode.INVALID_CREDENTIALS, 'The username or password is wrong.');
     }
+    // only after the secret checked out: a ban is not disclosed to someone guessing passwords
+    if (await isBanned(deps.db, user.id)) throw suspended();
 
     // A device id that is not this user's active device is ignored: the client registers anew.
     const device = deviceId === undefined ? undefined : await findActiveDevice(deps.db, user.id, deviceId);

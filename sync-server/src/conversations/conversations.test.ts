@@ -31,6 +31,7 @@ describe('POST /api/conversations/direct', () => {
         { userId: minh.user.id, role: 'member' },
       ]),
       createdAt: expect.any(Number),
+      logLength: 0,
     });
     expect(created.conversation.members).toHaveLength(2);
 

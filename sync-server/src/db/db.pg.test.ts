@@ -40,7 +40,7 @@ describe.skipIf(SKIP_PG)(`openDatabase on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REA
     const db = await open();
     expect(isPostgres(db as Kysely<unknown>)).toBe(true);
     const s = await mySchema();
-    expect(await s.migrating(() => migrateToLatest(db))).toEqual(['0001_init', '0002_social', '0003_groups']);
+    expect(await s.migrating(() => migrateToLatest(db))).toEqual(['0001_init', '0002_social', '0003_groups', '0004_media', '0005_bans']);
     expect(await s.migrating(() => migrateToLatest(db))).toEqual([]);
     await db.insertInto('users').values(user('u1', 'lan')).execute();
     await db.destroy();
@@ -49,7 +49,7 @@ describe.skipIf(SKIP_PG)(`openDatabase on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REA
     expect(await s.migrating(() => migrateToLatest(again))).toEqual([]);
     expect(await again.selectFrom('users').select('username').execute()).toEqual([{ username: 'lan' }]);
     const { rows } = await sql<{ n: number }>`select count(*) as n from services_migrations`.execute(again);
-    expect(rows).toEqual([{ n: 3 }]);
+    expect(rows).toEqual([{ n: 5 }]);
   });
 
   it('enforces the unique and foreign-key constraints the services rely on', async () => {

@@ -40,7 +40,7 @@ describe('openDatabase + migrateToLatest', () => {
   it('applies the migrations once and keeps data across reopening', async () => {
     const file = await tempFile();
     const db = await openDatabase(file);
-    expect(await migrateToLatest(db)).toEqual(['0001_init', '0002_social', '0003_groups']);
+    expect(await migrateToLatest(db)).toEqual(['0001_init', '0002_social', '0003_groups', '0004_media', '0005_bans']);
     expect(await migrateToLatest(db)).toEqual([]);
     await db.insertInto('users').values(user('u1', 'lan')).execute();
     await db.destroy();

@@ -5,3 +5,4 @@ export { openDatabase } from './open';
 export { isPostgresUrl, openPostgres, type PostgresOptions } from './postgres';
 export { inTransaction } from './transaction';
 export type * from './schema';
+export type { UserBanColumns } from './schema-bans';

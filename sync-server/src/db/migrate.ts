@@ -4,6 +4,8 @@ import { ErrorCode, MekongError } from '@mekong/schema';
 import * as init from './migrations/0001_init';
 import * as social from './migrations/0002_social';
 import * as groups from './migrations/0003_groups';
+import * as media from './migrations/0004_media';
+import * as bans from './migrations/0005_bans';
 import { currentSchema } from './engine';
 import type { Db } from './schema';
 
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_init': init,
   '0002_social': social,
   '0003_groups': groups,
+  '0004_media': media,
+  '0005_bans': bans,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

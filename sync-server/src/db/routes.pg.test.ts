@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'accounts/register': () => import('../accounts/register.test'),
   'accounts/login': () => import('../accounts/login.test'),
   'accounts/sessions': () => import('../accounts/sessions.test'),
+  'accounts/bans': () => import('../accounts/bans.test'),
   'accounts/devices': () => import('../accounts/devices.test'),
   'accounts/backup': () => import('../accounts/backup.test'),
   'accounts/profile': () => import('../accounts/profile.test'),
@@ -25,6 +26,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'groups/relay-history': () => import('../groups/relay-history.test'),
   services: () => import('../services.test'),
   'db/migrations/0002_social': () => import('./migrations/0002_social.test'),
+  'db/migrations/0005_bans': () => import('./migrations/0005_bans.test'),
   'social/requests': () => import('../social/requests.test'),
   'social/friends': () => import('../social/friends.test'),
   'social/blocks': () => import('../social/blocks.test'),
@@ -33,6 +35,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'social/message-requests': () => import('../social/message-requests.test'),
   'social/matrix': () => import('../social/matrix.test'),
   'social/bad-input': () => import('../social/bad-input.test'),
+  'media/routes': () => import('../media/routes.test'),
 };
 
 describe.skipIf(SKIP_PG)(`on PostgreSQL${SKIP_PG ? ` (${SKIP_PG_REASON})` : ''}`, () => {

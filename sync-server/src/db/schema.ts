@@ -3,6 +3,7 @@
 // Timestamps and versions are BIGINT columns read as JavaScript numbers: better-sqlite3 does
 // so already; on PostgreSQL, openPostgres gives its pool an int8 parser (pg defaults to strings).
 import type { GroupTables } from './schema-groups';
+import type { MediaTables } from './schema-media';
 import type { SocialTables } from './schema-social';
 
 export interface UsersTable {
@@ -79,7 +80,7 @@ export interface KeyBackupsTable {
   updated_at: number;
 }
 
-export interface Db extends SocialTables, GroupTables {
+export interface Db extends SocialTables, GroupTables, MediaTables {
   users: UsersTable;
   devices: DevicesTable;
   sessions: SessionsTable;

@@ -94,10 +94,13 @@ export async function updateGroup(db: Kysely<Db>, id: string, changes: Partial<N
 /**
  * Deletes the group and, by cascade, its members, log, heads, epoch holders and key envelopes;
  * keeps a tombstone of the id. The relay's copy of the encrypted history is the host's to purge.
+ * Answers who were members when it went.
  */
-export async function disbandGroup(db: Kysely<Db>, id: string, now: number): Promise<void> {
-  await inTransaction(db, async (trx) => {
+export async function disbandGroup(db: Kysely<Db>, id: string, now: number): Promise<string[]> {
+  return inTransaction(db, async (trx) => {
+    const members = await trx.selectFrom('conversation_members').select('user_id').where('conversation_id', '=', id).execute();
     await trx.deleteFrom('conversations').where('id', '=', id).where('kind', '=', 'group').execute();
     await trx.insertInto('group_tombstones').values({ id, disbanded_at: now }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    return members.map((m) => m.user_id);
   });
 }

@@ -2,6 +2,7 @@
 // extend, the shared replay rules and the server's policy, then stored with the member rows and
 // epoch holders it implies, all in one transaction.
 import { applyEntry, ErrorCode, type MembershipEntry, type MembershipState, MekongError } from '@mekong/schema';
+import type { Revocation } from '@mekong/relay';
 import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from '../db';
 import { type EntryAuthor, logCryptoReady, serverLogCrypto } from './log-crypto';
@@ -15,6 +16,18 @@ export interface AppendInput {
   /** The authenticated caller: the only author the entry may name. */
   author: EntryAuthor;
   now: number;
+}
+
+/** The users an entry takes out of the conversation: the removed member, or the one leaving. */
+export function departedBy(entry: MembershipEntry): string[] {
+  if (entry.change.op === 'remove') return [entry.change.user];
+  if (entry.change.op === 'leave') return [entry.by.user];
+  return [];
+}
+
+/** Member revocations for what `entry` (already committed) took away. */
+export function departures(conv: string, entry: MembershipEntry): Revocation[] {
+  return departedBy(entry).map((userId) => ({ kind: 'member', conversationId: conv, userId }));
 }
 
 /**

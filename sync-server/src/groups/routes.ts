@@ -3,6 +3,7 @@ import { CreateGroupRequest, ErrorCode, GroupId, type GroupResponse, IdParam, MA
 import { Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
 import type { GroupsDeps } from './deps';
+import { announce } from '../revocation';
 import { createGroup, disbandGroup, getGroup, requireGroupRole, updateGroup } from './groups-repo';
 
 export function groupRoutes(deps: GroupsDeps): Hono<AppEnv> {
@@ -48,8 +49,13 @@ export function groupRoutes(deps: GroupsDeps): Hono<AppEnv> {
     const { id } = c.req.valid('param');
     const role = await requireGroupRole(deps.db, id, c.var.caller.userId);
     if (role !== 'owner') throw new MekongError(ErrorCode.FORBIDDEN, 'Only the owner disbands a group; leave it instead.');
-    await disbandGroup(deps.db, id, deps.sessions.now());
+    const members = await disbandGroup(deps.db, id, deps.sessions.now());
     deps.logger.info({ groupId: id }, 'group disbanded');
+    await announce(
+      deps.revocations,
+      deps.logger,
+      members.map((userId) => ({ kind: 'member', conversationId: id, userId })),
+    );
     if (deps.onDisband) {
       await deps.onDisband(id).catch((err: unknown) => deps.logger.warn({ err, groupId: id }, 'purging a disbanded group outside the database failed'));
     }

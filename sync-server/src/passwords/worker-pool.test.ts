@@ -18,6 +18,19 @@ describe('Argon2id on worker threads', () => {
     expect(await pool.verify('not a hash', 'secret-one')).toBe(false);
   });
 
+  it('reports the jobs not yet answered as its queue depth', async () => {
+    const small = await createPooledArgon2Hasher(await minimalLimits(), 1);
+    try {
+      expect(small.pending).toBe(0);
+      const jobs = [small.hash('a'), small.hash('b'), small.hash('c')];
+      expect(small.pending).toBe(3);
+      await Promise.all(jobs);
+      expect(small.pending).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps the event loop free while hashing at the interactive cost', async () => {
     const heavy = await createPooledArgon2Hasher(undefined, 1);
     try {

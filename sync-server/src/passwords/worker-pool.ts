@@ -11,6 +11,8 @@ interface Pending {
 }
 
 export interface PooledHasher extends PasswordHasher {
+  /** Jobs handed to the workers and not yet answered (running and queued). */
+  readonly pending: number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export async function createPooledArgon2Hasher(limits?: Argon2Limits, threads = 
   return {
     hash: async (secret) => (await run({ op: 'hash', secret })) as string,
     verify: async (hash, secret) => (await run({ op: 'verify', hash, secret })) === true,
+    get pending() {
+      return workers.reduce((n, { pending }) => n + pending.size, 0);
+    },
     async close() {
       await Promise.all(workers.map(({ w }) => w.terminate()));
     },

@@ -6,6 +6,8 @@ export {
   openSession,
   revokeSession,
   rotateRefreshToken,
+  sessionState,
+  suspended,
   type Session,
   type SessionPolicy,
 } from './store';

@@ -2,7 +2,7 @@
 // Functions take the executor, so callers can run them inside their own transactions.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { Kysely } from 'kysely';
-import { type Db, inTransaction, type SessionsTable } from '../db';
+import { type Db, inTransaction, type SessionsTable, type UserBanColumns } from '../db';
 import { newId } from '../ids';
 import { hashRefreshToken, newRefreshToken } from './refresh-token';
 
@@ -15,6 +15,12 @@ export interface SessionPolicy {
 export type Session = Pick<SessionsTable, 'id' | 'user_id' | 'device_id'>;
 
 const ended = () => new MekongError(ErrorCode.UNAUTHENTICATED, 'This session has ended; sign in again.');
+
+/** FORBIDDEN for an account an operator banned: signing in or refreshing cannot help. */
+export const suspended = () => new MekongError(ErrorCode.FORBIDDEN, 'This account is suspended; contact the operator.');
+
+/** Sessions with their user's ban column, which the bans migration adds. */
+const withBans = (db: Kysely<Db>) => db.withTables<{ users: UserBanColumns }>();
 
 export async function openSession(
   db: Kysely<Db>,
@@ -32,15 +38,31 @@ export async function openSession(
   return { session, refreshToken };
 }
 
-/** The session if it is neither revoked nor expired. */
+/** The session if it is neither revoked nor expired and its user is not banned. */
 export async function findActiveSession(db: Kysely<Db>, policy: SessionPolicy, id: string): Promise<Session | undefined> {
-  return db
+  const row = await sessionState(db, policy, id);
+  return row?.state === 'active' ? row.session : undefined;
+}
+
+/**
+ * The session and why it may not be used: `ended` (revoked or expired) or `banned` (its user is);
+ * undefined when there is no such session.
+ */
+export async function sessionState(
+  db: Kysely<Db>,
+  policy: SessionPolicy,
+  id: string,
+): Promise<{ session: Session; state: 'active' | 'ended' | 'banned' } | undefined> {
+  const row = await withBans(db)
     .selectFrom('sessions')
-    .select(['id', 'user_id', 'device_id'])
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', policy.now())
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'sessions.user_id', 'sessions.device_id', 'sessions.revoked_at', 'sessions.expires_at', 'users.banned_at'])
+    .where('sessions.id', '=', id)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const session = { id: row.id, user_id: row.user_id, device_id: row.device_id };
+  if (row.banned_at !== null) return { session, state: 'banned' };
+  return { session, state: row.revoked_at === null && row.expires_at > policy.now() ? 'active' : 'ended' };
 }
 
 export async function revokeSession(db: Kysely<Db>, policy: SessionPolicy, id: string): Promise<void> {
@@ -81,16 +103,19 @@ export async function rotateRefreshToken(
   refreshToken: string,
 ): Promise<{ session: Session; refreshToken: string }> {
   const hash = hashRefreshToken(refreshToken);
-  const row = await db
+  const row = await withBans(db)
     .selectFrom('sessions')
-    .select(['id', 'user_id', 'device_id', 'revoked_at', 'expires_at'])
-    .where('refresh_hash', '=', hash)
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'sessions.user_id', 'sessions.device_id', 'sessions.revoked_at', 'sessions.expires_at', 'users.banned_at'])
+    .where('sessions.refresh_hash', '=', hash)
     .executeTakeFirst();
   if (!row) {
     const rotated = await db.selectFrom('rotated_refresh_tokens').select('session_id').where('hash', '=', hash).executeTakeFirst();
     if (rotated) await revokeSession(db, policy, rotated.session_id);
     throw ended();
   }
+  // a ban revokes every session too; saying why spares the client a pointless sign-in
+  if (row.banned_at !== null) throw suspended();
   if (row.revoked_at !== null || row.expires_at <= policy.now()) throw ended();
   const next = await swapRefresh(db, policy, row.id, hash, {});
   if (next === undefined) {

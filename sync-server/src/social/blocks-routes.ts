@@ -2,8 +2,10 @@
 import { type BlockListResponse, type BlockResponse, ErrorCode, MekongError, UserIdParam, UserRef } from '@mekong/schema';
 import { Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth } from '../http';
+import { announce } from '../revocation';
 import { block, listBlocks, unblock } from './blocks-repo';
 import type { SocialDeps } from './deps';
+import { directConversationOf } from './graph';
 import { SOCIAL_BODY_LIMIT } from './route-helpers';
 
 export function blocksRoutes(deps: SocialDeps): Hono<AppEnv> {
@@ -11,7 +13,12 @@ export function blocksRoutes(deps: SocialDeps): Hono<AppEnv> {
   const auth = requireAuth(deps);
 
   app.post('/', limitBody(SOCIAL_BODY_LIMIT), auth, jsonBody(UserRef), async (c) => {
-    const out = await block(deps.db, c.var.caller.userId, c.req.valid('json').userId, deps.sessions.now());
+    const me = c.var.caller.userId;
+    const target = c.req.valid('json').userId;
+    const out = await block(deps.db, me, target, deps.sessions.now());
+    // the blocked person loses the direct conversation (see the directory); their open subscription ends now
+    const direct = await directConversationOf(deps.db, me, target);
+    if (direct) await announce(deps.revocations, deps.logger, [{ kind: 'member', conversationId: direct, userId: target }]);
     return c.json({ block: out.block } satisfies BlockResponse, out.created ? 201 : 200);
   });
 

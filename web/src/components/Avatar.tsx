@@ -1,9 +1,16 @@
-// A round badge with a person's initials in their own colour.
+// A round badge with a person's initials in their own colour; groups get a rounded square.
 import { colourIndex, initials } from '../names';
 
-export function Avatar({ userId, name, size = 'md' }: { userId: string; name: string; size?: 'sm' | 'md' }) {
+interface Props {
+  userId: string;
+  name: string;
+  size?: 'sm' | 'md' | 'lg';
+  group?: boolean;
+}
+
+export function Avatar({ userId, name, size = 'md', group = false }: Props) {
   return (
-    <span className={`avatar avatar--${size} avatar--${colourIndex(userId)}`} aria-hidden="true">
+    <span className={`avatar avatar--${size} avatar--${colourIndex(userId)}${group ? ' avatar--group' : ''}`} aria-hidden="true">
       {initials(name)}
     </span>
   );

@@ -7,7 +7,8 @@ import { SendIcon } from './icons';
 
 const MAX_HEIGHT_PX = 160;
 
-export function Composer({ conversation }: { conversation: Conversation }) {
+/** `name` is what the placeholder calls the chat (a group's current name may differ from when it was opened). */
+export function Composer({ conversation, name }: { conversation: Conversation; name: string }) {
   const t = useT();
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -62,8 +63,8 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
-          placeholder={t('chat.composer.placeholder', { name: conversation.peer.displayName })}
-          aria-label={t('chat.composer.placeholder', { name: conversation.peer.displayName })}
+          placeholder={t('chat.composer.placeholder', { name })}
+          aria-label={t('chat.composer.placeholder', { name })}
           title={t('chat.composer.hint')}
           enterKeyHint="send"
         />

@@ -5,25 +5,31 @@ import { messageSummary } from '../conversations';
 import { isEmojiOnly } from '../emoji';
 import { formatClock } from '../format';
 import { useI18n } from '../i18n';
+import { systemNotice } from '../system-notice';
 import { CheckIcon, ClockIcon } from './icons';
 
 interface Props {
   message: MessageView;
   groupStart: boolean;
   groupEnd: boolean;
+  /** In a group: who wrote it, shown above the first bubble of each run of theirs. */
+  author?: string;
 }
 
-function Bubble({ message, groupStart, groupEnd }: Props) {
+function Bubble({ message, groupStart, groupEnd, author }: Props) {
   const { t, lang } = useI18n();
   const time = formatClock(message.sentAt, lang);
 
+  // "@lan added @tuan": a centred line of the conversation, not something anyone said
   if (message.kind === 'system') {
     return (
-      <div className="message-system" data-testid="message" data-status={message.status} data-mine="false">
-        {message.text}
+      <div className="message-system" data-testid="system-notice" data-message-id={message.id} role="note">
+        <span>{systemNotice(message.text, t)}</span>
+        <time dateTime={new Date(message.sentAt).toISOString()}>{time}</time>
       </div>
     );
   }
+  const showAuthor = Boolean(author) && groupStart && !message.mine;
 
   // a few emoji alone are drawn large, like a sticker
   const big = !message.recalled && (message.kind === 'sticker' || isEmojiOnly(message.text));
@@ -47,6 +53,11 @@ function Bubble({ message, groupStart, groupEnd }: Props) {
       data-mine={message.mine ? 'true' : 'false'}
     >
       <div className="bubble">
+        {showAuthor ? (
+          <span className="message-author" data-testid="message-author">
+            {author}
+          </span>
+        ) : null}
         <p className="message-text" data-testid="message-text">
           {message.recalled ? t('chat.recalled') : message.kind === 'text' || big ? message.text : messageSummary(message, t)}
         </p>
@@ -73,6 +84,7 @@ function sameBubble(a: Props, b: Props): boolean {
   return (
     a.groupStart === b.groupStart &&
     a.groupEnd === b.groupEnd &&
+    a.author === b.author &&
     x.id === y.id &&
     x.status === y.status &&
     x.text === y.text &&

@@ -1,7 +1,8 @@
 // The scrolling message area: sticks to the bottom for new messages, loads older ones at the top
 // and keeps the reader's place while it does.
-import type { MessageView } from '@mekong/client-core';
+import type { GroupInfo, MessageView } from '@mekong/client-core';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { authorName } from '../conversations';
 import { formatDay } from '../format';
 import { useI18n } from '../i18n';
 import { buildTimeline } from '../timeline';
@@ -14,13 +15,15 @@ const EDGE_PX = 80;
 interface Props {
   messages: MessageView[];
   peerName: string;
+  /** Set for a group chat: bubbles then say who wrote them. */
+  group?: GroupInfo;
   hasOlder: boolean;
   loadingOlder: boolean;
   onLoadOlder(): void;
   now: number;
 }
 
-export function MessageList({ messages, peerName, hasOlder, loadingOlder, onLoadOlder, now }: Props) {
+export function MessageList({ messages, peerName, group, hasOlder, loadingOlder, onLoadOlder, now }: Props) {
   const { t, lang } = useI18n();
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -90,7 +93,9 @@ export function MessageList({ messages, peerName, hasOlder, loadingOlder, onLoad
           </p>
         ) : !hasOlder ? (
           <p className="message-note" data-testid="history-start">
-            {t(messages.length ? 'chat.beginning' : 'chat.empty', { name: peerName })}
+            {group
+              ? t(messages.length ? 'chat.group.beginning' : 'chat.group.empty', { name: peerName })
+              : t(messages.length ? 'chat.beginning' : 'chat.empty', { name: peerName })}
           </p>
         ) : null}
         {items.map((item) =>
@@ -99,7 +104,13 @@ export function MessageList({ messages, peerName, hasOlder, loadingOlder, onLoad
               <span>{formatDay(item.day, now, lang, words)}</span>
             </div>
           ) : (
-            <MessageBubble key={item.key} message={item.message} groupStart={item.groupStart} groupEnd={item.groupEnd} />
+            <MessageBubble
+              key={item.key}
+              message={item.message}
+              groupStart={item.groupStart}
+              groupEnd={item.groupEnd}
+              author={group ? authorName(item.message, group) || undefined : undefined}
+            />
           ),
         )}
         </div>

@@ -101,3 +101,37 @@ export const Logo = ({ size = 40 }: { size?: number }) => (
     <path d="M21 33c5-7 9 3 14-4s8 0 9-1" fill="none" stroke="#0e7c66" strokeWidth="3.5" strokeLinecap="round" />
   </svg>
 );
+
+export const GroupIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="9" cy="8" r="3.2" />
+    <path d="M3 19a6 6 0 0 1 12 0" />
+    <path d="M16 5.2a3 3 0 0 1 0 5.6M18 13.5a5.5 5.5 0 0 1 3 5.5" />
+  </Icon>
+);
+
+export const InfoIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 11v6M12 7.5v.5" />
+  </Icon>
+);
+
+export const PlusIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 5v14M5 12h14" />
+  </Icon>
+);
+
+export const CloseIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M6 6l12 12M18 6L6 18" />
+  </Icon>
+);
+
+export const WarningIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 3l10 18H2z" />
+    <path d="M12 10v5M12 18v.5" />
+  </Icon>
+);

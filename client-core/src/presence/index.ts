@@ -1,0 +1,3 @@
+// Presence and typing: ephemeral signals between member devices, and who is online.
+export { EphemeralChannel, type EphemeralChannelDeps } from './channel';
+export { fetchPresence } from './lookup';

@@ -1,0 +1,258 @@
+// Message actions through real replicas: sign, encrypt, log, decrypt, verify. A tiny in-memory
+// relay assigns sequence numbers and fans out; a hostile member writes forged versions by hand.
+import { canonicalMessage, ErrorCode, type Message, MekongError, type Up } from '@mekong/schema';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  cryptoReady,
+  type DeviceKeyPair,
+  type EpochKey,
+  generateDeviceKeys,
+  generateEpochKey,
+  sealEnvelope,
+  signMessage,
+  toBase64url,
+} from '../crypto';
+import type { DeviceDirectory } from '../keys/directory';
+import type { KeyManager } from '../keys/manager';
+import type { DeviceSecrets } from '../keys/secrets';
+import type { ConvMembers } from '../membership/tracker';
+import { createMemoryStorage, type StoragePort } from '../storage';
+import { readEntries } from './entries';
+import { Replica } from './replica';
+
+const CONV = 'conv-1';
+const USERS = ['alice', 'bob', 'mallory'] as const;
+type User = (typeof USERS)[number];
+
+interface Party {
+  replica: Replica;
+  storage: StoragePort;
+  device: DeviceKeyPair;
+  problems: MekongError[];
+}
+
+let epochKey: EpochKey;
+const devices = new Map<User, DeviceKeyPair>();
+
+beforeAll(async () => {
+  await cryptoReady();
+  epochKey = generateEpochKey();
+  for (const u of USERS) devices.set(u, generateDeviceKeys());
+});
+
+let clock = 1_000;
+const members: ConvMembers = {
+  current: [...USERS],
+  epoch: 1,
+  holders: () => [...USERS],
+  ever: [...USERS],
+  identityKey: () => undefined,
+};
+
+/** Three members on one in-memory relay: a push is logged, acknowledged and fanned out at once. */
+async function setup() {
+  const log: Uint8Array[] = [];
+  const parties = new Map<User, Party>();
+  const offline = new Set<User>();
+  const fanOut = (from: User | null, env: Uint8Array) => {
+    log.push(env);
+    for (const [u, p] of parties) if (u !== from) p.replica.onUpdate(log.length, env);
+    return log.length;
+  };
+  const directory = {
+    async device(deviceId: string, candidates: string[]) {
+      for (const [u, d] of devices) {
+        if (`${u}-dev` === deviceId && candidates.includes(u)) return { deviceId, userId: u, signPublicKey: d.signPublicKey, boxPublicKey: d.boxPublicKey };
+      }
+      throw new MekongError(ErrorCode.UNKNOWN_DEVICE, 'unknown device');
+    },
+  } as unknown as DeviceDirectory;
+  const keys = { current: async () => ({ epoch: 1, key: epochKey }), epochKey: async () => epochKey } as unknown as KeyManager;
+  for (const u of USERS) {
+    const storage = createMemoryStorage();
+    const problems: MekongError[] = [];
+    const secrets = { userId: u, deviceId: `${u}-dev`, device: devices.get(u)! } as DeviceSecrets;
+    let replica!: Replica;
+    const send = (f: Up) => {
+      if (offline.has(u)) return false;
+      if (f.type !== 'push') return true;
+      const seq = fanOut(u, f.envelope);
+      replica.onAck(f.counter, seq);
+      return true;
+    };
+    replica = await Replica.open({
+      info: { id: CONV, kind: 'group', members: [...USERS] },
+      members: () => members,
+      storage,
+      keys,
+      directory,
+      secrets,
+      send,
+      now: () => ++clock,
+      onEntries: () => {},
+      report: (e) => problems.push(e as MekongError),
+    });
+    parties.set(u, { replica, storage, device: devices.get(u)!, problems });
+  }
+  const p = (u: User) => parties.get(u)!;
+  // work on one replica queues work on the others: wait until a whole round finds nothing new
+  const idle = async () => {
+    for (let i = 0; i < 4; i++) await Promise.all([...parties.values()].map((x) => x.replica.idle()));
+  };
+  /** what a user's device shows for the conversation */
+  const shown = async (u: User) => readEntries(p(u).storage, CONV, 100);
+  /** A member writes a value under a message id by hand and pushes it as a normal encrypted update. */
+  const inject = async (as: User, value: Message) => {
+    const doc = await p(as).replica.ensureDoc();
+    const update = doc.putMessage(value);
+    const counter = 10_000 + log.length;
+    const env = sealEnvelope({ kind: 'update', conv: CONV, epoch: 1, device: `${as}-dev`, counter }, update, epochKey, p(as).device.signSecretKey);
+    p(as).replica.onAck(counter, fanOut(as, env));
+    await idle();
+  };
+  return { p, idle, shown, inject, offline };
+}
+
+const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(d.signSecretKey, canonicalMessage(CONV, m))) });
+
+describe('message actions', () => {
+  it('an edit replaces the text everywhere, re-signed by the author, and keeps its place', async () => {
+    const { p, idle, shown } = await setup();
+    const sent = await p('alice').replica.sendText('hẹn 6 giờ');
+    await p('bob').replica.sendText('ok');
+    const edited = await p('alice').replica.editText(sent.id, 'hẹn 7 giờ');
+    await idle();
+    expect(edited.editedAt).toBeGreaterThan(sent.sentAt);
+    for (const u of USERS) {
+      const list = await shown(u);
+      expect(list.map((e) => e.text)).toEqual(['hẹn 7 giờ', 'ok']);
+      expect(list[0]).toMatchObject({ id: sent.id, sentAt: sent.sentAt, editedAt: edited.editedAt, status: 'sent' });
+      expect(p(u).problems).toEqual([]);
+    }
+    // the stored value verifies under the author's key: the signature covers the new text
+    const doc = await p('bob').replica.ensureDoc();
+    expect(doc.message(sent.id)?.body).toBe('hẹn 7 giờ');
+  });
+
+  it('only the author may edit or recall, and empty or recalled edits are refused', async () => {
+    const { p, idle } = await setup();
+    const sent = await p('alice').replica.sendText('mine');
+    await idle();
+    await expect(p('bob').replica.editText(sent.id, 'theirs')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    await expect(p('bob').replica.recall(sent.id)).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    await expect(p('alice').replica.editText(sent.id, '   ')).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+    await expect(p('alice').replica.editText('no-such-id', 'x')).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    await p('alice').replica.recall(sent.id);
+    await expect(p('alice').replica.editText(sent.id, 'back')).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+  });
+
+  it('a recall clears the body for everyone, leaves no text in the document, and is idempotent', async () => {
+    const { p, idle, shown } = await setup();
+    const sent = await p('alice').replica.sendText('secret-marker-77');
+    await idle();
+    await p('alice').replica.recall(sent.id);
+    await p('alice').replica.recall(sent.id);
+    await idle();
+    for (const u of USERS) {
+      const [e] = await shown(u);
+      expect(e).toMatchObject({ id: sent.id, text: '', recalled: true });
+      const state = new TextDecoder().decode((await p(u).replica.ensureDoc()).encodeState());
+      expect(state).not.toContain('secret-marker-77');
+    }
+  });
+
+  it('reactions are one per user, the latest wins, null removes, and every member shows them', async () => {
+    const { p, idle, shown } = await setup();
+    const sent = await p('alice').replica.sendText('tin vui');
+    await idle();
+    await p('bob').replica.react(sent.id, '👍');
+    await p('bob').replica.react(sent.id, '❤️');
+    await p('mallory').replica.react(sent.id, '😮');
+    await p('alice').replica.react(sent.id, '😂');
+    await p('alice').replica.react(sent.id, null);
+    await idle();
+    for (const u of USERS) {
+      const [e] = await shown(u);
+      expect(e?.reactions).toEqual({ bob: '❤️', mallory: '😮' });
+    }
+    await expect(p('bob').replica.react(sent.id, '')).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+    await expect(p('bob').replica.react(sent.id, 'x'.repeat(33))).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+    await expect(p('bob').replica.react('nope', '👍')).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+  });
+
+  it('an edit forged by another member is refused and reported; the author’s text stays', async () => {
+    const { p, idle, shown, inject } = await setup();
+    const sent = await p('alice').replica.sendText('thật');
+    await idle();
+    const doc = await p('mallory').replica.ensureDoc();
+    const original = doc.message(sent.id)!;
+    // 1) in alice's name, signed with mallory's key
+    await inject('mallory', signAs(p('mallory').device, { ...withoutSig(original), body: 'giả 1', editedAt: original.sentAt + 5 }));
+    // 2) in mallory's own name: a valid signature, but not the author
+    await inject('mallory', signAs(p('mallory').device, { ...withoutSig(original), author: { user: 'mallory', device: 'mallory-dev' }, body: 'giả 2', editedAt: original.sentAt + 6 }));
+    // 3) moved to another send time under mallory's name
+    await inject('mallory', signAs(p('mallory').device, { ...withoutSig(original), author: { user: 'mallory', device: 'mallory-dev' }, body: 'giả 3', sentAt: original.sentAt + 1 }));
+    for (const u of ['alice', 'bob'] as const) {
+      const list = await shown(u);
+      expect(list.map((e) => `${e.author.user}:${e.text}`)).toEqual(['alice:thật']);
+      const codes = p(u).problems.map((e) => e.code);
+      expect(codes).toEqual([ErrorCode.BAD_SIGNATURE, ErrorCode.FORBIDDEN, ErrorCode.FORBIDDEN]);
+    }
+    // the author still edits her message, and everyone shows her new version
+    await p('alice').replica.editText(sent.id, 'thật, đã sửa');
+    await idle();
+    for (const u of ['alice', 'bob'] as const) {
+      expect((await shown(u)).map((e) => `${e.author.user}:${e.text}`)).toEqual(['alice:thật, đã sửa']);
+      expect(p(u).problems).toHaveLength(3);
+    }
+  });
+
+  it('a recall forged by another member is refused, and a replayed pre-recall version does not bring the text back', async () => {
+    const { p, idle, shown, inject } = await setup();
+    const sent = await p('alice').replica.sendText('đã nói');
+    await idle();
+    const original = (await p('mallory').replica.ensureDoc()).message(sent.id)!;
+    await inject('mallory', signAs(p('mallory').device, { ...withoutSig(original), body: '', recalledAt: original.sentAt + 1 }));
+    expect((await shown('bob'))[0]).toMatchObject({ text: 'đã nói' });
+    expect((await shown('bob'))[0]?.recalled).toBeUndefined();
+    expect(p('bob').problems.map((e) => e.code)).toEqual([ErrorCode.BAD_SIGNATURE]);
+
+    // the forgery does not stop the author: her recall is built from what her device shows
+    await p('alice').replica.recall(sent.id);
+    await idle();
+    // the author's own earlier signed value, put back by someone else
+    await inject('mallory', original);
+    expect((await shown('bob'))[0]).toMatchObject({ text: '', recalled: true });
+    expect(p('bob').problems.map((e) => e.code)).toEqual([ErrorCode.BAD_SIGNATURE, ErrorCode.FORBIDDEN]);
+  });
+
+  it('edits and reactions made offline stay in the outbox and reach the others once back online', async () => {
+    const { p, idle, shown, offline } = await setup();
+    const sent = await p('alice').replica.sendText('một');
+    const other = await p('alice').replica.sendText('bỏ');
+    await idle();
+    offline.add('alice');
+    await p('alice').replica.editText(sent.id, 'hai');
+    await p('alice').replica.react(sent.id, '🎉');
+    await p('alice').replica.recall(other.id);
+    expect(await p('alice').replica.outboxSize()).toBe(3);
+    expect((await shown('alice')).map((e) => e.text)).toEqual(['hai', '']);
+    expect((await shown('bob')).map((e) => e.text)).toEqual(['một', 'bỏ']);
+    offline.delete('alice');
+    p('alice').replica.onOnline();
+    await idle();
+    await idle();
+    expect(await p('alice').replica.outboxSize()).toBe(0);
+    for (const u of USERS) {
+      expect(await shown(u)).toMatchObject([
+        { text: 'hai', reactions: { alice: '🎉' }, status: 'sent' },
+        { text: '', recalled: true, status: 'sent' },
+      ]);
+    }
+  });
+});
+
+function withoutSig(m: Message): Omit<Message, 'sig'> {
+  const { sig: _sig, ...rest } = m;
+  return rest;
+}

@@ -1,0 +1,103 @@
+// The one test suite every RevocationBus adapter passes.
+import { ErrorCode } from '@mekong/schema';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Revocation, RevocationBus } from '../ports';
+
+async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export interface RevocationBusContractOptions {
+  /** Buses made by separate `setup` calls reach each other (they share a broker), as the processes of a cluster do. */
+  shared?: boolean;
+}
+
+const device: Revocation = { kind: 'device', userId: 'u_lan', deviceId: 'd_phone' };
+const user: Revocation = { kind: 'user', userId: 'u_minh' };
+const member: Revocation = { kind: 'member', conversationId: 'g_nhóm-bạn', userId: 'u_lan' };
+
+/** Registers the RevocationBus contract tests; `setup` returns a new bus on each call. */
+export function runRevocationBusContract(name: string, setup: () => Promise<RevocationBus>, options: RevocationBusContractOptions = {}): void {
+  describe(`RevocationBus contract: ${name}`, () => {
+    let buses: RevocationBus[] = [];
+    const fresh = async () => {
+      const bus = await setup();
+      buses.push(bus);
+      return bus;
+    };
+    afterEach(async () => {
+      for (const b of buses) await b.close();
+      buses = [];
+    });
+
+    it('delivers each kind of event to every listener with its fields intact, in publish order', async () => {
+      const listener = await fresh();
+      const publisher = options.shared ? await fresh() : listener;
+      const first: Revocation[] = [];
+      const second: Revocation[] = [];
+      await listener.subscribe((e) => first.push(e)).ready;
+      await listener.subscribe((e) => second.push(e)).ready;
+      for (const e of [device, user, member]) await publisher.publish(e);
+      await until(() => first.length === 3 && second.length === 3);
+      expect(first).toEqual([device, user, member]);
+      expect(second).toEqual([device, user, member]);
+    });
+
+    it('sends only the fields of the event', async () => {
+      const bus = await fresh();
+      const got: Revocation[] = [];
+      await bus.subscribe((e) => got.push(e)).ready;
+      await bus.publish({ ...user, extra: 'not part of an event' } as unknown as Revocation);
+      await until(() => got.length === 1);
+      expect(got).toEqual([user]);
+    });
+
+    it('refuses a malformed event with BAD_REQUEST and sends nothing', async () => {
+      const bus = await fresh();
+      const got: Revocation[] = [];
+      await bus.subscribe((e) => got.push(e)).ready;
+      const bad = [
+        { kind: 'device', userId: 'u' },
+        { kind: 'user', userId: '' },
+        { kind: 'member', conversationId: 'c'.repeat(200), userId: 'u' },
+        { kind: 'everyone' },
+        null,
+      ];
+      for (const e of bad) await expect(bus.publish(e as unknown as Revocation)).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+      await bus.publish(user); // a marker: what was refused would have arrived before it
+      await until(() => got.length === 1);
+      expect(got).toEqual([user]);
+    });
+
+    it('stops a handler at unsubscribe and keeps delivering when another handler throws', async () => {
+      const bus = await fresh();
+      const gone: Revocation[] = [];
+      const kept: Revocation[] = [];
+      const sub = bus.subscribe((e) => gone.push(e));
+      await bus.subscribe(() => {
+        throw new Error('handler bug');
+      }).ready;
+      await bus.subscribe((e) => kept.push(e)).ready;
+      await sub.ready;
+      sub.unsubscribe();
+      sub.unsubscribe(); // idempotent
+      await bus.publish(device);
+      await until(() => kept.length === 1);
+      expect(gone).toEqual([]);
+    });
+
+    it('accepts a publish nobody listens to, and refuses to publish once closed', async () => {
+      const bus = await fresh();
+      await expect(bus.publish(member)).resolves.toBeUndefined();
+      const stop = bus.onGap(() => {});
+      stop();
+      await bus.close();
+      await bus.close(); // idempotent
+      await expect(bus.publish(member)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { runRevocationBusContract } from './contract';
+import { createMemoryRevocations } from './memory';
+
+runRevocationBusContract('memory', async () => createMemoryRevocations());

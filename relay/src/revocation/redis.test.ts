@@ -1,0 +1,118 @@
+import { ErrorCode } from '@mekong/schema';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, expect, it } from 'vitest';
+import type { Revocation } from '../ports';
+import { describeWithRedis, killConnection, probeRedis, startPrivateRedis, testPrefix } from '../test-support/redis';
+import { runRevocationBusContract } from './contract';
+import { createRedisRevocations, type RedisRevocationOptions, type RedisRevocations } from './redis';
+
+const probe = await probeRedis();
+const silent = pino({ level: 'silent' });
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describeWithRedis('Redis revocation bus', probe, () => {
+  // a channel of this run's own, so parallel runs never see each other's events
+  const channel = `${testPrefix('revocation')}events`;
+  runRevocationBusContract('redis', async () => createRedisRevocations({ url: probe.url, channel, logger: silent }), { shared: true });
+
+  const open: Array<{ close(): Promise<unknown> }> = [];
+  const bus = (extra: Partial<RedisRevocationOptions> = {}): RedisRevocations => {
+    const b = createRedisRevocations({ url: probe.url, channel, logger: silent, ...extra });
+    open.push(b);
+    return b;
+  };
+  const raw = (url = probe.url) => {
+    const r = new Redis(url, { maxRetriesPerRequest: 1 });
+    open.push({ close: async () => r.disconnect() });
+    return r;
+  };
+  afterEach(async () => {
+    for (const o of open.splice(0)) await o.close();
+  });
+
+  it('puts versioned JSON on its own channel', async () => {
+    const listener = raw();
+    const payloads: string[] = [];
+    listener.on('message', (_name: string, payload: string) => payloads.push(payload));
+    await listener.subscribe(channel);
+    await bus().publish({ kind: 'member', conversationId: 'g1', userId: 'u1' });
+    await until(() => payloads.length === 1, 'raw payload');
+    expect(JSON.parse(payloads[0] ?? '')).toEqual({ v: 1, kind: 'member', conversationId: 'g1', userId: 'u1' });
+  });
+
+  it('reports a gap once the listener is live again after its connection dropped', async () => {
+    const listener = bus();
+    const got: Revocation[] = [];
+    await listener.subscribe((e) => got.push(e)).ready;
+    let gaps = 0;
+    listener.onGap(() => gaps++);
+    expect(await killConnection(probe.url, listener.connectionNames.subscriber)).toBe(1);
+    await until(() => gaps === 1, 'gap after reconnect');
+    // the gap comes only once the channel is subscribed again: an event right after it arrives
+    await bus().publish({ kind: 'user', userId: 'u_after' });
+    await until(() => got.length === 1, 'delivery after reconnect');
+    expect(got).toEqual([{ kind: 'user', userId: 'u_after' }]);
+  });
+
+  it('reports a gap for an unreadable event and keeps delivering', async () => {
+    const listener = bus();
+    const got: Revocation[] = [];
+    await listener.subscribe((e) => got.push(e)).ready;
+    let gaps = 0;
+    listener.onGap(() => gaps++);
+    await raw().publish(channel, '{"v":2,"kind":"user","userId":"u"}');
+    await raw().publish(channel, 'not json');
+    await until(() => gaps === 2, 'gaps for unreadable events');
+    await bus().publish({ kind: 'user', userId: 'u_ok' });
+    await until(() => got.length === 1, 'later delivery');
+    expect(got).toEqual([{ kind: 'user', userId: 'u_ok' }]);
+  });
+
+  it('does not drop an event published while Redis is down: the publisher is told, and the event goes out once Redis is back', async () => {
+    const redis = await startPrivateRedis();
+    if (!redis) throw new Error('redis-server is not installed; install it to run this test');
+    try {
+      // the listener reconnects fast and the publisher slowly, so the listener is live again first
+      const listener = bus({ url: redis.url, retryDelayMs: () => 20 });
+      const publisher = bus({ url: redis.url, publishTimeoutMs: 200, retryDelayMs: () => 600 });
+      const got: Revocation[] = [];
+      let gaps = 0;
+      listener.onGap(() => gaps++);
+      await listener.subscribe((e) => got.push(e)).ready;
+      await publisher.publish({ kind: 'user', userId: 'u_before' });
+      await until(() => got.length === 1, 'delivery before the outage');
+
+      await redis.kill();
+      const late: Revocation = { kind: 'device', userId: 'u_lan', deviceId: 'd_old' };
+      await expect(publisher.publish(late)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+      await redis.start();
+      // the listener may have missed events while Redis was away: it says so, so the relay re-checks
+      await until(() => gaps === 1, 'gap after Redis came back');
+      // and the publisher still sends what it could not send in time
+      await until(() => got.length === 2, 'the queued event', 10_000);
+      expect(got[1]).toEqual(late);
+    } finally {
+      await redis.kill();
+    }
+  });
+
+  it('fails a subscription with UNAVAILABLE when Redis cannot confirm it, and bounds events kept for later', async () => {
+    const nowhere = bus({ url: 'redis://127.0.0.1:1', subscribeTimeoutMs: 200, publishTimeoutMs: 100, maxQueuedPublishes: 2, retryDelayMs: () => 100 });
+    await expect(nowhere.subscribe(() => {}).ready).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    const e: Revocation = { kind: 'user', userId: 'u' };
+    await expect(nowhere.publish(e)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE }); // kept, and the caller is told
+    await expect(nowhere.publish(e)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    const started = Date.now();
+    await expect(nowhere.publish(e)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/too many/) });
+    expect(Date.now() - started).toBeLessThan(100); // refused at once, not after the timeout
+    await nowhere.close();
+  });
+});

@@ -1,0 +1,210 @@
+// Redis RevocationBus: one pub/sub channel that every process of a cluster shares. API processes and
+// the admin CLI publish; every relay listens. Pub/sub keeps nothing for a listener that is away, so
+// after a dropped connection the listener reports a gap once it is live again, and the relay re-checks
+// its open sockets against the database, which already holds every revocation.
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, MekongError } from '@mekong/schema';
+import { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
+import type { Revocation, RevocationBus, RevocationSubscription } from '../ports';
+import { describeError } from '../text';
+import { decodeRevocation, encodeRevocation } from './codec';
+
+export interface RedisRevocationOptions {
+  /** For example redis://127.0.0.1:6379. */
+  url: string;
+  /** The channel; every process of one cluster must use the same. Default 'mekong:revocation'. */
+  channel?: string;
+  logger?: Logger;
+  /** How long publish() waits for Redis before it rejects; the event stays queued and goes out once Redis is back. Default 2000. */
+  publishTimeoutMs?: number;
+  /** How long `ready` of a subscription waits for Redis to confirm it. Default 5000. */
+  subscribeTimeoutMs?: number;
+  /** Events kept while Redis is unreachable; beyond this publish() fails at once. Default 10000. */
+  maxQueuedPublishes?: number;
+  /** Wait before reconnect attempt `n` (from 1). Default min(50·n, 2000) ms. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export interface RedisRevocations extends RevocationBus {
+  /** CLIENT SETNAME of the two connections (each opened on first use), to find them in CLIENT LIST. */
+  readonly connectionNames: { publisher: string; subscriber: string };
+}
+
+export function createRedisRevocations(options: RedisRevocationOptions): RedisRevocations {
+  const channel = options.channel ?? 'mekong:revocation';
+  const logger = options.logger ?? pino({ name: 'mekong-revocation' });
+  const publishTimeoutMs = options.publishTimeoutMs ?? 2000;
+  const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 5000;
+  const maxQueued = options.maxQueuedPublishes ?? 10_000;
+  const id = randomBytes(4).toString('hex');
+  const names = { publisher: `mekong-revocation-pub-${id}`, subscriber: `mekong-revocation-sub-${id}` };
+  // no retry limit: commands wait through reconnects (a revocation must not be dropped because Redis
+  // blinked); the timeouts above bound what callers wait for
+  const retryStrategy = (attempt: number) => options.retryDelayMs?.(attempt) ?? Math.min(attempt * 50, 2000);
+  const handlers = new Set<(event: Revocation) => void>();
+  const gapListeners = new Set<() => void>();
+  let pub: Redis | undefined;
+  let sub: { redis: Redis; confirmed: Promise<void> } | undefined;
+  let queued = 0;
+  let closed = false;
+  let outage = false; // one warning per outage, not one per reconnect attempt
+
+  const unavailable = (what: string) => new MekongError(ErrorCode.UNAVAILABLE, what);
+  const closedError = () => unavailable('the revocation bus is closed; create a new one');
+  const onError = (which: string) => (err: Error) => {
+    if (!outage) logger.warn({ err: describeError(err), connection: which }, 'revocation Redis connection failed; retrying');
+    outage = true;
+  };
+
+  const emitGap = () => {
+    for (const listener of [...gapListeners]) {
+      try {
+        listener();
+      } catch (err) {
+        logger.error({ err: describeError(err) }, 'revocation gap listener failed');
+      }
+    }
+  };
+
+  const publisher = (): Redis => {
+    if (pub) return pub;
+    pub = new Redis(options.url, { connectionName: names.publisher, maxRetriesPerRequest: null, retryStrategy });
+    pub.on('error', onError('publisher'));
+    pub.on('ready', () => {
+      outage = false;
+    });
+    return pub;
+  };
+
+  const listen = (): { redis: Redis; confirmed: Promise<void> } => {
+    if (sub) return sub;
+    const redis = new Redis(options.url, { connectionName: names.subscriber, maxRetriesPerRequest: null, retryStrategy });
+    let lost = false; // dropped, and not yet confirmed live again
+    let late = false; // a subscription stopped waiting for the first confirmation: what came before it is unknown
+    redis.on('error', onError('subscriber'));
+    redis.on('close', () => {
+      lost = true;
+    });
+    redis.on('ready', () => {
+      outage = false;
+      if (!lost || closed) return;
+      // ioredis resubscribes by itself; asking again and awaiting the answer proves the channel is live
+      // before relays re-check, so nothing revoked during the re-check can slip past both
+      redis.subscribe(channel).then(
+        () => {
+          if (closed || redis.status !== 'ready') return; // dropped again: the next 'ready' reports it
+          lost = false;
+          logger.info('revocation listener is live again');
+          emitGap();
+        },
+        (err) => logger.warn({ err: describeError(err) }, 'resubscribing to revocations failed; waiting for the next reconnect'),
+      );
+    });
+    redis.on('message', (name: string, payload: string) => {
+      if (name !== channel) return;
+      let event: Revocation;
+      try {
+        event = decodeRevocation(payload);
+      } catch (err) {
+        // something was meant to be revoked and cannot be read: re-check everything instead
+        logger.warn({ err: describeError(err), bytes: payload.length }, 'dropped an unreadable revocation event');
+        emitGap();
+        return;
+      }
+      for (const handler of [...handlers]) {
+        try {
+          handler({ ...event });
+        } catch (err) {
+          logger.error({ err: describeError(err) }, 'revocation handler failed');
+        }
+      }
+    });
+    // a relay that stopped waiting for the first confirmation (Redis was down at start) went on
+    // without events; once the channel is live, what it may have missed is reported as a gap
+    const timer = setTimeout(() => {
+      late = true;
+    }, subscribeTimeoutMs);
+    timer.unref?.();
+    const confirmed = redis.subscribe(channel).then(
+      () => {
+        clearTimeout(timer);
+        if (late && !closed) emitGap();
+        late = false;
+      },
+      (err) => {
+        clearTimeout(timer);
+        if (!closed) logger.warn({ err: describeError(err) }, 'SUBSCRIBE to revocations failed; retrying at the next reconnect');
+        lost = true; // the next 'ready' subscribes again and reports the gap
+        throw unavailable('revocations are unavailable right now; try again shortly');
+      },
+    );
+    confirmed.catch(() => undefined); // observed through each subscription's `ready`
+    sub = { redis, confirmed };
+    return sub;
+  };
+
+  return {
+    connectionNames: names,
+
+    async publish(event) {
+      const payload = encodeRevocation(event); // BAD_REQUEST before anything is sent
+      if (closed) throw closedError();
+      if (queued >= maxQueued) throw unavailable('Redis is unreachable and too many revocations wait for it; they apply at the next check');
+      queued++;
+      const sent = publisher().publish(channel, payload);
+      sent.then(
+        () => {
+          queued--;
+        },
+        (err) => {
+          queued--;
+          if (!closed) logger.error({ err: describeError(err), kind: event.kind }, 'a revocation could not be broadcast; relays apply it at their next check');
+        },
+      );
+      await within(sent, publishTimeoutMs, () =>
+        unavailable('the revocation is recorded but Redis did not take it in time; it goes out once Redis answers'),
+      );
+    },
+
+    subscribe(handler): RevocationSubscription {
+      if (closed) throw closedError();
+      const { confirmed } = listen();
+      const entry = (event: Revocation) => handler(event);
+      handlers.add(entry);
+      const ready = within(confirmed, subscribeTimeoutMs, () => unavailable('revocations are unavailable right now; try again shortly'));
+      ready.catch(() => undefined); // the caller may never look
+      return {
+        ready,
+        unsubscribe: () => void handlers.delete(entry),
+      };
+    },
+
+    onGap(listener) {
+      const wrapped = () => listener();
+      gapListeners.add(wrapped);
+      return () => gapListeners.delete(wrapped);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      handlers.clear();
+      gapListeners.clear();
+      // QUIT lets queued publishes go out first; a connection that is down is simply dropped
+      const end = (c: Redis | undefined) =>
+        !c ? Promise.resolve() : c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : Promise.resolve(c.disconnect());
+      await Promise.all([end(pub), end(sub?.redis)]);
+    },
+  };
+}
+
+/** `promise`, or the error from `fail` once `ms` passed. */
+function within<T>(promise: Promise<T>, ms: number, fail: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(fail()), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,4 @@
+import { runBlobStoreContract } from './contract';
+import { createMemoryBlobStore } from './memory';
+
+runBlobStoreContract('memory', async () => ({ store: createMemoryBlobStore() }));

@@ -1,0 +1,105 @@
+// Every way access is taken away announces it to the relays, after the database change, and the
+// token check the relays use agrees with the database at once.
+import { createMemoryRevocations, type Revocation } from '@mekong/relay';
+import { ErrorCode, MekongError } from '@mekong/schema';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { banUser } from '../accounts';
+import { asMember, ClientLog, change, createGroupVia, newGroupId, registerSigner } from '../groups/test-support';
+import { call, errorCode, json, type Registered, registerUser, setupServices, type TestServices } from '../test-helpers';
+
+let s: TestServices;
+let events: Revocation[];
+let bus: ReturnType<typeof createMemoryRevocations>;
+beforeEach(async () => {
+  bus = createMemoryRevocations();
+  events = [];
+  bus.subscribe((e) => events.push(e));
+  s = await setupServices({ revocations: bus });
+});
+afterEach(async () => {
+  await bus.close();
+  await s.db.destroy();
+});
+
+const expectRefused = async (token: string, code: ErrorCode) => {
+  const err = await s.relayTokens.verify(token).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(MekongError);
+  expect((err as MekongError).code).toBe(code);
+};
+
+describe('sign-out', () => {
+  it('announces the device, and the relay token check refuses the still-unexpired access token at once', async () => {
+    const lan: Registered = await registerUser(s.app, 'lan');
+    expect(await s.relayTokens.verify(lan.accessToken)).toMatchObject({ userId: lan.user.id, deviceId: lan.deviceId });
+    const res = await call(s.app, 'POST', '/api/users/logout', { token: lan.accessToken });
+    expect(res.status).toBe(204);
+    expect(events).toEqual([{ kind: 'device', userId: lan.user.id, deviceId: lan.deviceId }]);
+    await expectRefused(lan.accessToken, ErrorCode.UNAUTHENTICATED);
+    // the signed-out device is retired: signing in again naming it gets a session without a device,
+    // which the relays refuse until a new device is registered
+    const login = await call(s.app, 'POST', '/api/users/login', { body: { username: 'lan', loginSecret: lan.loginSecret, deviceId: lan.deviceId } });
+    const again = await json<{ accessToken: string; deviceId: string | null }>(login);
+    expect(again.deviceId).toBeNull();
+  });
+
+  it('still signs out when the bus is down: the database is the truth', async () => {
+    const lan = await registerUser(s.app, 'lan');
+    await bus.close(); // publish now rejects with UNAVAILABLE
+    expect((await call(s.app, 'POST', '/api/users/logout', { token: lan.accessToken })).status).toBe(204);
+    await expectRefused(lan.accessToken, ErrorCode.UNAUTHENTICATED);
+  });
+});
+
+describe('bans', () => {
+  it('make the relay token check answer FORBIDDEN, even for a session opened after the ban', async () => {
+    const lan = await registerUser(s.app, 'lan');
+    await banUser(s.db, lan.user.id, Date.now());
+    await expectRefused(lan.accessToken, ErrorCode.FORBIDDEN);
+  });
+});
+
+describe('groups', () => {
+  it('announce a removed member, a member who left, and every member of a disbanded group', async () => {
+    const [owner, kim, minh, hoa] = await Promise.all(['owner', 'kim', 'minh', 'hoa'].map((n) => registerSigner(s.app, n)));
+    if (!owner || !kim || !minh || !hoa) throw new Error('signers');
+    const log = new ClientLog(newGroupId());
+    expect((await createGroupVia(s.app, owner, log, [asMember(kim), asMember(minh), asMember(hoa)])).status).toBe(201);
+    expect((await change(s.app, log, owner, { op: 'role', user: kim.userId, role: 'admin' })).status).toBe(200);
+    expect(events).toEqual([]); // adding and role changes take nothing away
+
+    expect((await change(s.app, log, kim, { op: 'remove', user: minh.userId, epoch: log.epoch + 1 })).status).toBe(200);
+    expect(events).toEqual([{ kind: 'member', conversationId: log.conv, userId: minh.userId }]);
+    // leaving through the generic log route is announced too
+    expect((await change(s.app, log, hoa, { op: 'rotate', epoch: log.epoch + 1 })).status).toBe(201);
+    const leave = log.sign(hoa, { op: 'leave', epoch: log.epoch + 1 });
+    expect((await call(s.app, 'POST', `/api/conversations/${log.conv}/log`, { token: hoa.token, body: { entry: leave } })).status).toBe(201);
+    expect(events.slice(1)).toEqual([{ kind: 'member', conversationId: log.conv, userId: hoa.userId }]);
+
+    events.length = 0;
+    expect((await call(s.app, 'DELETE', `/api/groups/${log.conv}`, { token: owner.token })).status).toBe(204);
+    const gone = events.map((e) => (e.kind === 'member' ? `${e.conversationId} ${e.userId}` : e.kind)).sort();
+    expect(gone).toEqual([owner.userId, kim.userId].map((u) => `${log.conv} ${u}`).sort());
+    expect(await s.directory.isMember(log.conv, kim.userId)).toBe(false);
+  });
+});
+
+describe('blocks', () => {
+  it('announce the blocked person’s loss of the direct conversation, and nothing without one', async () => {
+    const lan = await registerUser(s.app, 'lan');
+    const minh = await registerUser(s.app, 'minh');
+    const hoa = await registerUser(s.app, 'hoa');
+    const direct = await call(s.app, 'POST', '/api/conversations/direct', { token: lan.accessToken, body: { peerUserId: minh.user.id } });
+    const conv = (await json<{ conversation: { id: string } }>(direct)).conversation.id;
+
+    expect((await call(s.app, 'POST', '/api/blocks', { token: lan.accessToken, body: { userId: minh.user.id } })).status).toBe(201);
+    expect(events).toEqual([{ kind: 'member', conversationId: conv, userId: minh.user.id }]);
+    expect(await s.directory.isMember(conv, minh.user.id)).toBe(false);
+    expect(await s.directory.isMember(conv, lan.user.id)).toBe(true);
+
+    const none = await call(s.app, 'POST', '/api/blocks', { token: lan.accessToken, body: { userId: hoa.user.id } });
+    expect(none.status).toBe(201);
+    expect(events).toHaveLength(1);
+    expect(await errorCode(await call(s.app, 'POST', '/api/blocks', { token: lan.accessToken, body: { userId: 'nobody-here' } }))).toBe('NOT_FOUND');
+    expect(events).toHaveLength(1);
+  });
+});
