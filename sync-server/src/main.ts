@@ -30,6 +30,7 @@ import { createDiskBlobStore, createS3BlobStore, type S3BlobStoreOptions, s3Opti
 import { createProcessMetrics } from './metrics';
 import { createPooledArgon2Hasher } from './passwords';
 import { createRedisRateLimiter } from './rate-limit';
+import { createErrorHandler, notFound } from './http';
 import { createServices, type ServicesOptions } from './services';
 import { staticSite } from './static';
 
@@ -163,6 +164,9 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
         });
 
   const root = new Hono();
+  // unmatched paths and methods answer in the API's typed vocabulary, not the framework's plain text
+  root.notFound(notFound);
+  root.onError(createErrorHandler(logger));
   let draining = false;
   root.use('*', metrics.http);
   // from the first moment of a drain, load balancers must stop sending new clients here
@@ -173,12 +177,19 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
     root.get('/readyz', () => services.app.request('/readyz'));
   } else {
     root.route('/', services.app);
-    root.get('*', staticSite(opts.webDist ?? resolve(here, '../../web/dist')));
+    const site = staticSite(opts.webDist ?? resolve(here, '../../web/dist'));
+    // the web app's client-side routes never shadow the API: an unknown /api path is a typed 404
+    root.get('*', (c) => (c.req.path === '/api' || c.req.path.startsWith('/api/') ? notFound(c) : site(c)));
   }
 
   const server = await new Promise<Server>((ok) => {
     const s = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host ?? '0.0.0.0' }, () => ok(s as Server));
   });
+  // Keep idle HTTP connections open longer than clients keep them pooled (fetch: 4 s), so a client
+  // never sends a request on a socket the server is closing at that moment (a busy machine's late
+  // timers made that race real); load balancers in front use shorter idle timeouts anyway.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   relay?.attach(server, '/sync');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -1,7 +1,8 @@
 // Presence and typing across relays: an API process and two relay processes' worth of services on
 // one PostgreSQL schema and one Redis. Lan is connected to relay 1, Minh to relay 2; they share a
 // group. Lan sees Minh online, sees him typing in the group, and sees him offline once he closes;
-// someone Lan shares nothing with stays hidden although online.
+// someone Lan shares nothing with stays hidden although online. The one-process configuration
+// (no Redis: presence in memory, shared by the embedded relay and the API) is checked too.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { createNodeClient } from '@mekong/client-core/node';
 import { type RunningMekong, startMekong } from '@mekong/sync-server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, FAST_HASH } from '../helpers';
+import { eventually, FAST_HASH, newClient, startTestServer } from '../helpers';
 
 const REDIS = process.env.MEKONG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PG_URL = process.env.MEKONG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -135,4 +136,28 @@ describe.skipIf(SKIP)(`presence and typing across relays (PostgreSQL + Redis)${S
     expect(gone!.lastSeen).toBeGreaterThanOrEqual(beforeClose - 1000);
     console.info(`presence across relays: typing seen after ${typingLatency.toFixed(1)} ms; offline seen ${offlineLatency.toFixed(1)} ms after close (upper bounds, polled)`);
   }, 60_000);
+});
+
+describe('presence in one process (no Redis)', () => {
+  it('shows the person who wrote first online to the one they wrote to, and offline once they close', async () => {
+    const server = await startTestServer();
+    const lan = await newClient(server, 'lan');
+    const minh = await newClient(server, 'minh');
+    try {
+      await lan.register({ username: 'lan', password: 'lan password 1234', displayName: 'Lan' });
+      await minh.register({ username: 'minh', password: 'minh password 123', displayName: 'Minh' });
+      await (await lan.openDirect('minh')).send('Chào Minh');
+      await eventually(() => lan.status === 'online', 10_000, 'lan online');
+      expect((await minh.presence(['lan']))[0]).toMatchObject({ userId: lan.session!.userId, online: true });
+      // Minh has not answered Lan's message request: Lan learns nothing about Minh yet
+      expect(await lan.presence(['minh'])).toEqual([{ userId: minh.session!.userId, online: false, lastSeen: null }]);
+      await lan.close();
+      await eventually(async () => !(await minh.presence(['lan']))[0]!.online, 5_000, 'lan offline');
+      expect((await minh.presence(['lan']))[0]!.lastSeen).toBeGreaterThan(0);
+    } finally {
+      await lan.close().catch(() => {});
+      await minh.close();
+      await server.stop();
+    }
+  }, 30_000);
 });

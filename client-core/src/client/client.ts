@@ -312,7 +312,7 @@ export class Client implements MekongClient {
    * identity key this device knows for them, inside the signed `create` entry.
    * @example const g = await client.createGroup({ name: 'Nhà mình', members: ['minh', 'hoa'] });
    */
-  async createGroup(p: { name: string; members: string[]; description?: string }): Promise<GroupInfo> {
+  async createGroup(p: { name: string; members: string[]; description?: string; avatar?: string }): Promise<GroupInfo> {
     const run = this.requireRun();
     const me = this.session!;
     const name = p.name.trim();
@@ -326,7 +326,7 @@ export class Client implements MekongClient {
     for (const prof of others.values()) members.push({ user: prof.id, identityKey: (await run.directory.identity(prof.id)).identityKey, role: 'member' as never });
     const id = randomId(16);
     const state = await run.memberships.create(id, { op: 'create', kind: 'group', members, epoch: 1 }, async (entry) => {
-      await this.api.call('POST', '/api/groups', { name, ...(p.description ? { description: p.description } : {}), entry });
+      await this.api.call('POST', '/api/groups', { name, ...(p.description ? { description: p.description } : {}), ...(p.avatar ? { avatar: p.avatar } : {}), entry });
     });
     const info: ConvInfo = { id, kind: 'group', members: [...state.members.keys()], name };
     await this.opts.storage.put(K.convInfo(id), toBytes(info));
@@ -414,7 +414,7 @@ export class Client implements MekongClient {
   }
 
   /** Rename a group or change its description (admins and the owner). */
-  async updateGroup(groupId: string, p: { name?: string; description?: string | null }): Promise<GroupInfo> {
+  async updateGroup(groupId: string, p: { name?: string; description?: string | null; avatar?: string | null }): Promise<GroupInfo> {
     const run = this.requireRun();
     await this.api.call('PUT', `/api/groups/${encodeURIComponent(groupId)}`, p);
     const r = run.replicas.get(groupId);
@@ -561,8 +561,8 @@ export class Client implements MekongClient {
   }
 
   /** Members for the crypto of one conversation: the verified log, or the two of a direct conversation not yet logged. */
-  private membersFor(info: ConvInfo): ConvMembers {
-    const state = this.run?.memberships.peek(info.id);
+  private membersFor(info: ConvInfo, run: Running | null = this.run): ConvMembers {
+    const state = run?.memberships.peek(info.id);
     if (state) return membersOf(state);
     return provisionalMembers(info.kind === 'direct' ? info.members : []);
   }
@@ -817,7 +817,8 @@ export class Client implements MekongClient {
     // stored document update slots and lose updates
     const opening = Replica.open({
       info,
-      members: () => this.membersFor(info),
+      // the replica's own run: work queued before a close still sees the verified members
+      members: () => this.membersFor(info, run),
       storage: this.opts.storage,
       keys: run.keys,
       directory: run.directory,

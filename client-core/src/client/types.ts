@@ -214,7 +214,8 @@ export interface MekongClient {
   readonly social: Social;
 
   /** Create a group with the caller as owner; members are usernames. */
-  createGroup(p: { name: string; members: string[]; description?: string }): Promise<GroupInfo>;
+  /** `avatar`: the id of an encrypted image uploaded with `uploadMedia`. */
+  createGroup(p: { name: string; members: string[]; description?: string; avatar?: string }): Promise<GroupInfo>;
   /** Groups this device follows, as their verified membership logs say. */
   groups(): Promise<GroupInfo[]>;
   group(groupId: string): Promise<GroupInfo>;
@@ -225,7 +226,7 @@ export interface MekongClient {
   /** Owner only: change a role; making someone owner hands ownership over. */
   setRole(groupId: string, username: string, role: GroupRole): Promise<GroupInfo>;
   leaveGroup(groupId: string): Promise<void>;
-  updateGroup(groupId: string, p: { name?: string; description?: string | null }): Promise<GroupInfo>;
+  updateGroup(groupId: string, p: { name?: string; description?: string | null; avatar?: string | null }): Promise<GroupInfo>;
   /** Owner only: delete the group for everyone. */
   disbandGroup(groupId: string): Promise<void>;
   /** Start a new key epoch in a conversation now; returns the new epoch. */

@@ -120,6 +120,11 @@ export class ConversationDoc {
     return parsed.success ? parsed.data : undefined;
   }
 
+  /** Whether any value, well-formed or not, is stored under this message id. */
+  hasMessageKey(id: string): boolean {
+    return this.messagesMap.has(id);
+  }
+
   messageCount(): number {
     return this.messagesMap.size;
   }

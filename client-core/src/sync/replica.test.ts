@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   cryptoReady,
   type DeviceKeyPair,
+  fromBase64url,
   type EpochKey,
   generateDeviceKeys,
   generateEpochKey,
@@ -67,7 +68,18 @@ async function setup() {
       throw new MekongError(ErrorCode.UNKNOWN_DEVICE, 'unknown device');
     },
   } as unknown as DeviceDirectory;
-  const keys = { current: async () => ({ epoch: 1, key: epochKey }), epochKey: async () => epochKey } as unknown as KeyManager;
+  // epoch 2 exists (someone rotated) but this device has not received its key until `learn(2)`
+  const epochs = new Map<number, EpochKey>([[1, epochKey]]);
+  const later = new Map<number, EpochKey>([[2, generateEpochKey()]]);
+  const keys = {
+    current: async () => ({ epoch: 1, key: epochKey }),
+    async epochKey(_conv: string, epoch: number) {
+      const k = epochs.get(epoch);
+      if (!k) throw new MekongError(ErrorCode.UNKNOWN_EPOCH, 'no key for that epoch yet');
+      return k;
+    },
+  } as unknown as KeyManager;
+  const learn = (epoch: number) => epochs.set(epoch, later.get(epoch)!);
   for (const u of USERS) {
     const storage = createMemoryStorage();
     const problems: MekongError[] = [];
@@ -110,7 +122,7 @@ async function setup() {
     p(as).replica.onAck(counter, fanOut(as, env));
     await idle();
   };
-  return { p, idle, shown, inject, offline };
+  return { p, idle, shown, inject, offline, learn, later, log };
 }
 
 const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(d.signSecretKey, canonicalMessage(CONV, m))) });
@@ -249,6 +261,48 @@ describe('message actions', () => {
         { text: '', recalled: true, status: 'sent' },
       ]);
     }
+  });
+
+  it('a snapshot sealed under an epoch not known yet is parked, then applied once the key arrives', async () => {
+    const { p, idle, shown, offline, learn, later, log } = await setup();
+    await p('alice').replica.sendText('trước');
+    await idle();
+    // alice writes more while cut off, then (after a rotation) her snapshot is what bob gets
+    offline.add('alice');
+    await p('alice').replica.sendText('trong ảnh chụp');
+    const state = (await p('alice').replica.ensureDoc()).encodeState();
+    log.push(new Uint8Array(0));
+    const seq = log.length;
+    const snap = sealEnvelope({ kind: 'snapshot', conv: CONV, epoch: 2, device: 'alice-dev', counter: seq }, state, later.get(2)!, p('alice').device.signSecretKey);
+    p('bob').replica.onUpdate(seq, snap, 'snapshot');
+    await idle();
+    expect((await shown('bob')).map((e) => e.text)).toEqual(['trước']);
+    expect(p('bob').problems.map((e) => e.code)).toEqual([ErrorCode.UNKNOWN_EPOCH]);
+    learn(2);
+    p('bob').replica.retry();
+    await idle();
+    expect((await shown('bob')).map((e) => e.text)).toEqual(['trước', 'trong ảnh chụp']);
+    expect(p('bob').problems.map((e) => e.code)).toEqual([ErrorCode.UNKNOWN_EPOCH]);
+  });
+
+  it('an edit that arrives before an earlier update of its author waits quietly, then shows', async () => {
+    const { p, idle, shown, offline, log } = await setup();
+    const first = await p('alice').replica.sendText('một');
+    await idle();
+    offline.add('alice');
+    await p('alice').replica.sendText('hai');
+    await p('alice').replica.editText(first.id, 'một (sửa)');
+    // the relay logged alice's two pushes the other way round
+    const outbox = await p('alice').storage.range('out/');
+    const [send, edit] = outbox.map(([, v]) => fromBase64url((JSON.parse(new TextDecoder().decode(v)) as { env: string }).env));
+    log.push(edit!, send!);
+    p('bob').replica.onUpdate(log.length - 1, edit!);
+    await idle();
+    expect((await shown('bob')).map((e) => e.text)).toEqual(['một']);
+    p('bob').replica.onUpdate(log.length, send!);
+    await idle();
+    expect((await shown('bob')).map((e) => e.text)).toEqual(['một (sửa)', 'hai']);
+    expect(p('bob').problems).toEqual([]);
   });
 });
 

@@ -177,7 +177,7 @@ export class Replica {
       const entry = entryFromMessage(msg, 'pending');
       await this.pushLocal(update, [entry]);
       return entry;
-    });
+    }, false);
   }
 
   /**
@@ -196,7 +196,7 @@ export class Replica {
       const { sig: _sig, ...rest } = current as Message;
       const editedAt = Math.max(this.deps.now(), (current.editedAt ?? 0) + 1, current.sentAt);
       return this.putOwn(doc, { ...rest, author: this.author(), body: text, editedAt }, entry);
-    });
+    }, false);
   }
 
   /**
@@ -211,7 +211,7 @@ export class Replica {
       const { sig: _sig, media: _media, ...rest } = current as Message;
       const recalledAt = Math.max(this.deps.now(), current.sentAt, current.editedAt ?? 0);
       return this.putOwn(doc, { ...rest, author: this.author(), body: '', recalledAt }, entry);
-    });
+    }, false);
   }
 
   /**
@@ -237,7 +237,7 @@ export class Replica {
       const next = entry && withReactions(entry, doc.reactions(messageId));
       await this.pushLocal(update, next ? [next] : [], []);
       return next;
-    });
+    }, false);
   }
 
   /** Move this user's read cursor to the newest message. */
@@ -250,7 +250,7 @@ export class Replica {
       if (cur && (cur.sentAt > latest.sentAt || cur.messageId === latest.id)) return;
       const update = doc.setRead(this.deps.secrets.userId, { messageId: latest.id, sentAt: latest.sentAt, at: this.deps.now() });
       await this.pushLocal(update, []);
-    });
+    }, false);
   }
 
   /** This user's read cursor (sentAt of the newest read message), 0 when none. */
@@ -332,9 +332,15 @@ export class Replica {
     this.doc = null;
   }
 
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` after all work queued before it. Errors of background work (`report`, the default)
+   * go to `onProblem`; work a caller awaits passes `report = false`, since the caller gets them.
+   */
+  private enqueue<T>(fn: () => Promise<T>, report = true): Promise<T> {
     const next = this.queue.then(fn);
-    this.queue = next.catch((err) => this.deps.report(err));
+    this.queue = next.catch((err) => {
+      if (report) this.deps.report(err);
+    });
     return next;
   }
 
@@ -488,12 +494,15 @@ export class Replica {
     for (const [k, env] of parked) {
       try {
         const header = readEnvelopeHeader(env);
+        // a snapshot is parked too (sealed under an epoch not known yet); it was checked to be one
+        // when it arrived, and opening it checks the kind again
+        const kind = header.kind === 'snapshot' ? 'snapshot' : 'update';
         const members = this.deps.members();
         const dev = await this.deps.directory.device(header.device, members.holders(header.epoch));
         const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
-        const { plaintext } = openEnvelope(env, { kind: 'update', conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
+        const { plaintext } = openEnvelope(env, { kind, conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
         const doc = await this.ensureDoc();
-        const change = doc.applyRemote(plaintext, 'update');
+        const change = doc.applyRemote(plaintext, kind);
         const entries = await this.verifiedEntries(doc, change);
         await this.deps.storage.batch([...this.appendDocOps(plaintext), ...entries.map((e) => putEntryOp(this.id, e)), { type: 'del', key: k }, this.stateOp()]);
         if (entries.length) this.deps.onEntries(this.id, entries);
@@ -518,7 +527,10 @@ export class Replica {
       const before = Message.safeParse(change.previous.get(id));
       try {
         if (!m) {
-          if (before.success) throw refused(id, 'A message was removed or overwritten with something unreadable by someone; it is still shown as it was.');
+          // An absent value is normal for a moment: an edit whose new value waits for an earlier
+          // update of its author has already deleted the old one. The entry stays as shown until
+          // the new value arrives. Something unreadable in its place is someone's doing.
+          if (before.success && doc.hasMessageKey(id)) throw refused(id, 'A message was overwritten with something unreadable; it is still shown as it was.');
           continue;
         }
         await this.verifyAuthor(m);
@@ -584,6 +596,7 @@ export class Replica {
     const doc = await this.ensureDoc();
     const { epoch, key } = await keys.current(this.id, this.deps.members());
     const seq = this.state.lastSeq;
+    if (seq < 1) return false; // nothing logged yet: there is nothing a snapshot could stand for
     const env = sealEnvelope({ kind: 'snapshot', conv: this.id, epoch, device: secrets.deviceId, counter: seq }, doc.encodeState(), key, secrets.device.signSecretKey);
     if (env.length > MAX_SNAPSHOT_BYTES) return false; // segmented histories are the remedy; see docs/decisions.md
     if (!this.deps.send({ type: 'put-snapshot', conv: this.id, seq, envelope: env })) return false;

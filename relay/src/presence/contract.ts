@@ -26,7 +26,9 @@ export function runPresenceContract(name: string, setup: (clock: TestClock) => P
   describe(`PresenceStore contract: ${name}`, () => {
     let stores: PresenceStore[] = [];
     let t = 1_700_000_000_000;
-    const clock: TestClock = { now: () => t, advance: (ms) => {
+    const clock: TestClock = {
+      now: () => t,
+      advance: (ms) => {
         t += ms;
       },
     };

@@ -1,0 +1,175 @@
+// Mekong as the load generator speaks it: real accounts with certified devices, one real group
+// created by client-core (signed membership log, the directory the relay authorizes against), and
+// raw relay sockets that authenticate with each member's access token and follow the group.
+// Senders push envelopes sealed with sealEnvelope (XChaCha20-Poly1305 + Ed25519 by the sender's
+// device key); sampled members check the signature and decrypt each envelope they receive before
+// applying it. The epoch key is one the generator holds: the relay never sees keys, so its work is
+// the same as with the group's own key.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { MekongClient } from '@mekong/client-core';
+import { createNodeClient } from '@mekong/client-core/node';
+import {
+  certifyDevice,
+  cryptoReady,
+  encodeDeviceCertificate,
+  generateDeviceKeys,
+  generateEpochKey,
+  generateIdentity,
+  openEnvelope,
+  readEnvelopeHeader,
+  sealEnvelope,
+  toBase64url,
+} from '@mekong/client-core/testing';
+import { decodeDown, type Down, encodeUp, MAX_GROUP_MEMBERS, PROTOCOL_VERSION } from '@mekong/schema';
+import type { Protocol } from './room';
+import { RawSocket, type WireCounters } from './wire';
+
+type DeviceKeys = ReturnType<typeof generateDeviceKeys>;
+type EpochKey = ReturnType<typeof generateEpochKey>;
+
+/** One account with one certified device and an access token bound to it. */
+export interface MekongAccount {
+  username: string;
+  token: () => Promise<string>;
+  device?: string;
+  keys?: DeviceKeys;
+}
+
+export interface MekongSetUp {
+  /** Base URL of the API (http://host:port). */
+  api: string;
+  /** Base URLs of the relays (http://host:port); member i uses relays[i % relays.length]. */
+  relays: string[];
+  /** Temp folder for the group owner's client. */
+  dir: string;
+  /** fetch for account i (to register from an address of its own where the API limits per address). */
+  fetchFor?: (i: number) => typeof fetch;
+  log?: (s: string) => void;
+}
+
+const UPDATE_TAG = 66; // UpdateFrame
+
+async function registerRaw(api: string, username: string, fetchImpl: typeof fetch): Promise<MekongAccount> {
+  const identity = generateIdentity();
+  const post = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
+    const res = await fetchImpl(`${api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<T>;
+  };
+  const reg = await post<{ accessToken: string; user: { id: string } }>('/api/users/register', {
+    username,
+    displayName: username,
+    loginSecret: toBase64url(randomBytes(32)),
+    identityKey: toBase64url(identity.publicKey),
+    backup: toBase64url(randomBytes(80)),
+  });
+  const keys = generateDeviceKeys();
+  const deviceId = toBase64url(randomBytes(12));
+  const cert = certifyDevice(identity, { userId: reg.user.id, deviceId, signPublicKey: keys.signPublicKey, boxPublicKey: keys.boxPublicKey, issuedAt: Date.now() });
+  const dev = await post<{ deviceId: string; accessToken: string }>(
+    '/api/users/me/devices',
+    { id: deviceId, signKey: toBase64url(keys.signPublicKey), boxKey: toBase64url(keys.boxPublicKey), certificate: toBase64url(encodeDeviceCertificate(cert)) },
+    reg.accessToken,
+  );
+  return { username, token: async () => dev.accessToken, device: dev.deviceId, keys };
+}
+
+/**
+ * Registers accounts over raw HTTP and one owner on a real client, which creates a group of all of
+ * them. The owner stays offline (it holds no device keys the generator could send with), except in
+ * a group of 1,000, the most a group holds: there the owner is the last, non-sending member.
+ */
+export async function mekongGroup(setUp: MekongSetUp, members: number, tag: string): Promise<{ conv: string; accounts: MekongAccount[] }> {
+  await cryptoReady();
+  const t0 = performance.now();
+  const plainFetch: typeof fetch = (input, init) => fetch(input, init);
+  const fetchFor = setUp.fetchFor ?? (() => plainFetch);
+  const ownerConnects = members >= MAX_GROUP_MEMBERS;
+  const names = Array.from({ length: ownerConnects ? members - 1 : members }, (_, i) => `${tag}_${String(i).padStart(4, '0')}`);
+  const accounts: MekongAccount[] = [];
+  for (let i = 0; i < names.length; i += 32) {
+    accounts.push(...(await Promise.all(names.slice(i, i + 32).map((u, j) => registerRaw(setUp.api, u, fetchFor(i + j))))));
+  }
+  const owner: MekongClient = await createNodeClient({
+    server: setUp.api,
+    relay: setUp.relays[0],
+    home: join(setUp.dir, `${tag}-owner`),
+    fetch: fetchFor(names.length),
+    pollIntervalMs: 3_600_000,
+  });
+  try {
+    await owner.register({ username: `${tag}_owner`, password: `owner of ${tag} 1`, displayName: 'Owner' });
+    const group = await owner.createGroup({ name: `fan-out ${tag}`, members: names });
+    const api = (owner as unknown as { api: { freshAccessToken(): Promise<string> } }).api;
+    const token = await api.freshAccessToken();
+    if (ownerConnects) accounts.push({ username: `${tag}_owner`, token: async () => token });
+    setUp.log?.(`    mekong: ${members} accounts and a group in ${Math.round(performance.now() - t0)} ms`);
+    return { conv: group.id, accounts };
+  } finally {
+    await owner.close();
+  }
+}
+
+function waitDown(sock: RawSocket, accept: (d: Down) => boolean, what: string, timeoutMs = 30_000): Promise<Down> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+    sock.onFrame = (f) => {
+      const d = decodeDown(f);
+      if (d.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`relay refused while waiting for ${what}: ${d.code} ${d.message}`));
+      } else if (accept(d)) {
+        clearTimeout(timer);
+        resolve(d);
+      }
+    };
+  });
+}
+
+/** Error frames the senders received during the run (rate limits would show up here). */
+export interface MekongProtocol extends Protocol {
+  errors: Record<string, number>;
+}
+
+/** The relay protocol for a group made by mekongGroup; senders must be accounts with device keys. */
+export function mekongProtocol(relays: string[], conv: string, accounts: MekongAccount[]): MekongProtocol {
+  const epochKey: EpochKey = generateEpochKey();
+  const signKeys = new Map(accounts.filter((a) => a.device && a.keys).map((a) => [a.device!, a.keys!.signPublicKey]));
+  const errors: Record<string, number> = {};
+  return {
+    name: 'mekong',
+    errors,
+    maxFramesPerSecond: 300,
+    async connect(i: number, wire: WireCounters) {
+      const sock = await RawSocket.open(`${relays[i % relays.length]!.replace(/^http/, 'ws')}/sync`, wire);
+      const welcome = waitDown(sock, (d) => d.type === 'welcome', 'welcome');
+      sock.send(encodeUp({ type: 'auth', protocol: PROTOCOL_VERSION, token: await accounts[i]!.token() }));
+      await welcome;
+      const synced = waitDown(sock, (d) => d.type === 'synced', 'synced');
+      sock.send(encodeUp({ type: 'subscribe', conv, after: 0 }));
+      await synced;
+      return sock;
+    },
+    frame(sender, k, update) {
+      const a = accounts[sender]!;
+      if (!a.device || !a.keys) throw new Error(`member ${sender} has no device keys and cannot send`);
+      const counter = k + 1;
+      const envelope = sealEnvelope({ kind: 'update', conv, epoch: 1, device: a.device, counter }, update, epochKey, a.keys.signSecretKey);
+      return encodeUp({ type: 'push', conv, counter, envelope });
+    },
+    isMessage: (f) => f[0] === UPDATE_TAG,
+    updateOf(f) {
+      const d = decodeDown(f);
+      if (d.type === 'error') errors[d.code] = (errors[d.code] ?? 0) + 1;
+      if (d.type !== 'update') return undefined;
+      const signPublicKey = signKeys.get(readEnvelopeHeader(d.envelope).device);
+      if (!signPublicKey) throw new Error('envelope from an unknown device');
+      return openEnvelope(d.envelope, { kind: 'update', conv, signPublicKey, epochKey }).plaintext;
+    },
+  };
+}

@@ -1,0 +1,214 @@
+// Scenario 2, scale-out: the same group traffic through 1 and 3 Mekong relays (Redis fan-out,
+// PostgreSQL log: the cluster configuration of test/cluster) and through 1 and 3 Hocuspocus
+// instances joined by @hocuspocus/extension-redis. Each configuration has its own redis-server.
+// Members are spread over the instances (member i on instance i mod k), so with 3 instances two
+// thirds of the deliveries cross Redis. Every server process and Redis are pinned to core 0, the
+// load generator to core 1; CPU is read from /proc per process. PostgreSQL is the machine's shared
+// server and its CPU is not counted. Every member decodes what it receives: across Hocuspocus
+// instances one frame may carry several messages (the extension syncs by state vector), so frames
+// cannot be counted as messages. No assertions.
+// Run alone: `npx tsx bench/scale-out-peers.ts [--quick]`.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Cluster, cpuSeconds, loopbackFetch, startCluster } from '../test/cluster';
+import { startRedisServer } from '../test/cluster/redis-server';
+import { mekongGroup, mekongProtocol } from './peers/mekong-protocol';
+import { Room } from './peers/room';
+import { canPin, type PeerServer, pinGenerator, pinProcess, SERVER_CORE, startPeerServer, watchProcess } from './peers/servers';
+import { fixedRate, type PhaseResult } from './peers/workload';
+import { hocuspocusProtocol } from './peers/yjs-protocols';
+
+export interface ScaleOutPeersOptions {
+  quick: boolean;
+  log?: (s: string) => void;
+  /** Runs per configuration; 3 by default (1 quick). */
+  reps?: number;
+}
+
+export interface ScaleOutConfigFigures {
+  system: 'mekong' | 'hocuspocus';
+  instances: number;
+  /** Medians over the runs. */
+  run: PhaseResult;
+  /** CPU seconds per 1,000 deliveries: the relay or Hocuspocus processes, and Redis on its own. */
+  cpuPer1000Deliveries: { servers: number; redis: number; total: number };
+  runs: PhaseResult[];
+}
+
+export interface ScaleOutPeersResult {
+  pinned: boolean;
+  /** 1-minute load average of the machine at the start and the end. */
+  loadAverage: [number, number];
+  members: number;
+  senders: number;
+  ratePerSecond: number;
+  seconds: number;
+  configs: ScaleOutConfigFigures[];
+  /** The brief's targets, with the figures measured here. */
+  targets: { threeRelaysVsOne: string; mekongVsHocuspocusWithRedis: string };
+}
+
+interface Config {
+  system: 'mekong' | 'hocuspocus';
+  instances: number;
+  room: Room;
+  /** Server processes whose CPU counts (relays or Hocuspocus instances) and Redis. */
+  servers: PeerServer[];
+  redisPid: () => number | undefined;
+  stop(): Promise<void>;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN;
+};
+
+async function mekongConfig(instances: number, members: number, senders: number, dir: string, log: (s: string) => void): Promise<Config> {
+  const cluster: Cluster = await startCluster({ relays: instances, logLevel: 'warn' });
+  try {
+    for (const p of [cluster.api, ...cluster.relays]) if (p.pid) pinProcess(p.pid, SERVER_CORE);
+    if (cluster.redis.pid) pinProcess(cluster.redis.pid, SERVER_CORE);
+    const relays = cluster.relays.map((r) => r.url);
+    // the cluster's API limits registrations per address: each account registers from one of its own
+    const group = await mekongGroup(
+      { api: cluster.api.url, relays, dir, log, fetchFor: (i) => loopbackFetch(`127.0.${10 + instances + Math.floor(i / 250)}.${(i % 250) + 2}`) },
+      members,
+      `so${instances}_${randomBytes(3).toString('hex')}`,
+    );
+    const room = new Room(mekongProtocol(relays, group.conv, group.accounts), { members, senders, sampledOthers: members });
+    await room.connect();
+    return {
+      system: 'mekong',
+      instances,
+      room,
+      servers: cluster.relays.map((r) => watchProcess(r.name, () => r.pid)),
+      redisPid: () => cluster.redis.pid,
+      async stop() {
+        await room.close();
+        await cluster.stop();
+      },
+    };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
+
+async function hocuspocusConfig(instances: number, members: number, senders: number, dir: string): Promise<Config> {
+  const own = mkdtempSync(join(dir, `hp${instances}-`));
+  const redis = await startRedisServer(own);
+  const started: PeerServer[] = [];
+  try {
+    if (redis.pid) pinProcess(redis.pid, SERVER_CORE);
+    const prefix = `mekong-bench-${randomBytes(4).toString('hex')}`;
+    for (let i = 0; i < instances; i++) {
+      started.push(await startPeerServer(`hocuspocus-${i + 1}`, 'hocuspocus-server.ts', own, { REDIS_PORT: String(redis.port), REDIS_PREFIX: prefix }));
+    }
+    const doc = `scale-out-${randomBytes(4).toString('hex')}`;
+    const room = new Room(hocuspocusProtocol(started.map((s) => `ws://127.0.0.1:${s.port}`), doc), { members, senders, sampledOthers: members });
+    await room.connect();
+    return {
+      system: 'hocuspocus',
+      instances,
+      room,
+      servers: started,
+      redisPid: () => redis.pid,
+      async stop() {
+        await room.close();
+        await Promise.all(started.map((s) => s.stop()));
+        await redis.kill();
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((s) => s.stop()));
+    await redis.kill();
+    throw err;
+  }
+}
+
+/**
+ * 1 vs 3 Mekong relays with Redis against 1 vs 3 Hocuspocus instances with its Redis extension.
+ * @example const r = await scaleOutPeersBench({ quick: true });
+ */
+export async function scaleOutPeersBench(opts: ScaleOutPeersOptions): Promise<ScaleOutPeersResult> {
+  const log = opts.log ?? (() => {});
+  const quick = opts.quick;
+  const reps = opts.reps ?? (quick ? 1 : 3);
+  const members = quick ? 12 : 30;
+  const senders = quick ? 3 : 6;
+  const rate = quick ? 30 : 60;
+  const seconds = quick ? 1.5 : 4;
+  const dir = mkdtempSync(join(tmpdir(), 'mekong-scaleout-peers-'));
+  const restore = pinGenerator();
+  const load0 = loadavg()[0]!;
+  const configs: Config[] = [];
+  log(`scale-out: a group of ${members}, ${senders} senders, ${rate} msg/s for ${seconds} s; ${reps} run(s) per configuration`);
+  try {
+    for (const k of [1, 3]) {
+      const t0 = performance.now();
+      configs.push(await mekongConfig(k, members, senders, dir, log));
+      log(`  mekong, ${k} relay(s): up and connected in ${Math.round(performance.now() - t0)} ms`);
+    }
+    for (const k of [1, 3]) {
+      const t0 = performance.now();
+      configs.push(await hocuspocusConfig(k, members, senders, dir));
+      log(`  hocuspocus, ${k} instance(s) + redis: up and connected in ${Math.round(performance.now() - t0)} ms`);
+    }
+    const runs = new Map<Config, Array<{ r: PhaseResult; redis: number }>>(configs.map((c) => [c, []]));
+    for (let rep = 0; rep < reps; rep++) {
+      for (let i = 0; i < configs.length; i++) {
+        const c = configs[(i + rep) % configs.length]!;
+        const redis0 = cpuSeconds(c.redisPid()) ?? 0;
+        const r = await fixedRate(c.room, c.servers, rate, seconds, 30_000);
+        const redis = (cpuSeconds(c.redisPid()) ?? 0) - redis0;
+        runs.get(c)!.push({ r, redis });
+        log(
+          `  ${c.system.padEnd(10)} ×${c.instances}: p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, ` +
+            `${r.cpuSecondsPer1000Deliveries.toFixed(4)} CPU-s/1k deliveries (servers) + ${((redis * 1000) / Math.max(1, r.deliveries)).toFixed(4)} (redis)${r.missing ? `, ${r.missing} missing` : ''}`,
+        );
+      }
+    }
+    const figures: ScaleOutConfigFigures[] = configs.map((c) => {
+      const rs = runs.get(c)!;
+      const per1000 = (x: { r: PhaseResult; redis: number }) => (x.redis * 1000) / Math.max(1, x.r.deliveries);
+      const servers = median(rs.map((x) => x.r.cpuSecondsPer1000Deliveries));
+      const redis = median(rs.map(per1000));
+      const total = median(rs.map((x) => x.r.cpuSecondsPer1000Deliveries + per1000(x)));
+      const mid = [...rs].sort((a, b) => a.r.latencyMs.p99 - b.r.latencyMs.p99)[Math.floor((rs.length - 1) / 2)]!.r;
+      const run = { ...mid, latencyMs: { p50: median(rs.map((x) => x.r.latencyMs.p50)), p99: median(rs.map((x) => x.r.latencyMs.p99)), samples: mid.latencyMs.samples } };
+      return { system: c.system, instances: c.instances, run, cpuPer1000Deliveries: { servers, redis, total }, runs: rs.map((x) => x.r) };
+    });
+    const find = (s: string, k: number) => figures.find((f) => f.system === s && f.instances === k)!;
+    const m1 = find('mekong', 1);
+    const m3 = find('mekong', 3);
+    const h1 = find('hocuspocus', 1);
+    const h3 = find('hocuspocus', 3);
+    const grow = m3.cpuPer1000Deliveries.total / m1.cpuPer1000Deliveries.total;
+    const vsH = h3.cpuPer1000Deliveries.total / m3.cpuPer1000Deliveries.total;
+    return {
+      pinned: canPin(),
+      loadAverage: [load0, loadavg()[0]!],
+      members,
+      senders,
+      ratePerSecond: rate,
+      seconds,
+      configs: figures,
+      targets: {
+        threeRelaysVsOne: `goal ≤ 1.2×: 3 relays + Redis use ${grow.toFixed(2)}× the CPU per delivery of 1 relay + Redis (${grow <= 1.2 ? 'met' : 'not met'}); Hocuspocus 3 vs 1: ${(h3.cpuPer1000Deliveries.total / h1.cpuPer1000Deliveries.total).toFixed(2)}×`,
+        mekongVsHocuspocusWithRedis: `goal ≥ 5× less: Hocuspocus ×3 + Redis uses ${vsH.toFixed(2)}× Mekong ×3 + Redis's CPU per delivery (${vsH >= 5 ? 'met' : 'not met'})`,
+      },
+    };
+  } finally {
+    for (const c of configs) await c.stop().catch(() => undefined);
+    restore();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith('scale-out-peers.ts')) {
+  const r = await scaleOutPeersBench({ quick: process.argv.includes('--quick'), log: (s) => process.stdout.write(`${s}\n`) });
+  process.stdout.write(`${JSON.stringify(r, (k, v) => (k === 'runs' ? undefined : v), 2)}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,6 @@
+// Input fuzzing, full run (the chaos project): at least 200 malformed inputs per HTTP route and per
+// up-frame type, and every poison update the suite knows plus random ones. A fast slice of the same
+// suite runs in `npm test` (test/e2e/fuzz-slice.test.ts).
+import { defineFuzzSuite } from './fuzz-suite';
+
+defineFuzzSuite({ label: 'full', httpPerRoute: 200, framesPerType: 200, randomPoisons: 64, allClassicPoisons: true });
