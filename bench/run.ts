@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { type CatchUpResult, type ColdOpenResult, type CryptoMediaResult, catchUpBench, coldOpenBench, cryptoMediaBench, type YjsVsAutomergeResult, yjsVsAutomergeBench } from './client-side';
 import { docModelBench } from './doc-model';
 import { type FanoutResult, fanoutBench } from './fanout';
 import { conversationBench, cryptoBench } from './foundation';
@@ -36,6 +37,10 @@ const scenarios: Scenario[] = [
   { name: 'fanout', what: 'relay fan-out vs y-websocket and Hocuspocus (1-1, 10, 100, 1,000 members)', run: () => fanoutBench({ quick, log: (s) => log(`  ${s}`) }) },
   { name: 'scale-out', what: 'Mekong 1 vs 3 relays with Redis', run: () => scaleOutBench({ quick, log: (s) => log(`  ${s}`) }) },
   { name: 'scale-out-peers', what: 'Mekong 1 vs 3 relays vs Hocuspocus 1 vs 3 with Redis', run: () => scaleOutPeersBench({ quick, log: (s) => log(`  ${s}`) }) },
+  { name: 'catch-up', what: 'a client 10,000 messages behind vs a y-websocket client', run: () => catchUpBench({ quick, log: (s) => log(`  ${s}`) }) },
+  { name: 'cold-open', what: 'latest 50 of 100,000 messages: SQLite and IndexedDB vs one Yjs document', run: () => coldOpenBench({ quick, log: (s) => log(`  ${s}`) }) },
+  { name: 'crypto-media', what: 'per-message crypto and media encryption MB/s', run: () => cryptoMediaBench({ quick, log: (s) => log(`  ${s}`) }) },
+  { name: 'yjs-vs-automerge', what: 'the message workload in Yjs and Automerge', run: () => yjsVsAutomergeBench({ quick, log: (s) => log(`  ${s}`) }) },
 ];
 
 log(`Mekong benchmarks${quick ? ' (quick)' : ''} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load ${loadavg()[0]!.toFixed(1)}`);
@@ -192,6 +197,54 @@ Targets: ${sp.targets.threeRelaysVsOne}; ${sp.targets.mekongVsHocuspocusWithRedi
 | create | — | ${(g.createBytes / 1024).toFixed(0)} KiB | ${g.createMs.toFixed(0)} ms |
 | add one member | ${g.addRequests} | ${(g.addBytes / 1024).toFixed(1)} KiB | ${g.addMs.toFixed(0)} ms |
 | remove one member (new epoch, ${g.members - 2} keys sealed) | ${g.removeRequests} | ${(g.removeBytes / 1024).toFixed(0)} KiB | ${g.removeMs.toFixed(0)} ms |
+`);
+  }
+  const cu = r['catch-up'];
+  if (isOk<CatchUpResult>(cu)) {
+    parts.push(`## 4. Offline catch-up: a client ${cu.behind.toLocaleString('en')} messages behind (median of ${cu.runs})
+| | time until everything is applied | bytes down |
+|---|---|---|
+| Mekong (envelope + message signatures, decryption, membership, Yjs validation, SQLite) | ${n1(cu.mekong.appliedMs)} ms | ${n1(cu.mekong.bytesDown / 1e6)} MB |
+| y-websocket client (applies, checks and stores nothing) | ${n1(cu.yWebsocket.appliedMs)} ms | ${n1(cu.yWebsocket.bytesDown / 1e6)} MB |
+| Mekong ÷ peer | ${n1(cu.ratios.appliedMs)} | ${n1(cu.ratios.bytesDown)} |
+
+Target: under 500 ms. Where the time goes (one profiled run): ${Object.entries(cu.mekongProfile.stages)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([k, v]) => `${k} ${n1(v)} ms`)
+      .join(', ')}.
+`);
+  }
+  const co = r['cold-open'];
+  if (isOk<ColdOpenResult>(co)) {
+    const chromium = 'skipped' in co.chromium ? undefined : co.chromium;
+    parts.push(`## 5. Cold open: newest 50 of ${co.messages.toLocaleString('en')} messages from local storage (median of ${co.runs})
+| | Mekong | one Yjs document | speed-up |
+|---|---|---|---|
+| Node (SQLite) | ${n1(co.node.mekong.ms)} ms, heap +${n1(co.node.mekong.heapMb)} MB | ${n1(co.node.oneYjsDoc.ms)} ms, heap +${n1(co.node.oneYjsDoc.heapMb)} MB | ${n1(co.node.ratio)}× |
+| Chromium (IndexedDB vs y-indexeddb) | ${chromium ? `${n1(chromium.mekong.ms)} ms, heap +${n1(chromium.mekong.heapMb)} MB` : 'skipped'} | ${chromium ? `${n1(chromium.yIndexedDb.ms)} ms, heap +${n1(chromium.yIndexedDb.heapMb)} MB` : ''} | ${chromium ? `${n1(chromium.ratio)}×` : ''} |
+
+Target: under 100 ms and at least 10× faster than one Yjs document.
+`);
+  }
+  const cm = r['crypto-media'];
+  if (isOk<CryptoMediaResult>(cm)) {
+    parts.push(`## 6b. Crypto per message (CPU time) and media encryption
+Encrypt + sign ${n1(cm.perMessageUs.encryptAndSign)} µs, verify + decrypt ${n1(cm.perMessageUs.verifyAndDecrypt)} µs (Ed25519 verify alone ${n1(cm.perMessageUs.ed25519Verify)} µs; native reference ${n1(cm.nativeReferenceUs.ed25519Verify)} µs).
+
+| media size | mode | encrypt MB/s | decrypt MB/s |
+|---|---|---|---|
+${cm.media.map((m) => `| ${n1(m.bytes / 1048576)} MiB | ${m.mode} | ${n1(m.encryptMBps)} | ${n1(m.decryptMBps)} |`).join('\n')}
+`);
+  }
+  const ya = r['yjs-vs-automerge'];
+  if (isOk<YjsVsAutomergeResult>(ya)) {
+    parts.push(`## 7b. Yjs vs Automerge on the message workload
+| engine | messages | append at size (CPU) | encoded | load + newest 50 (CPU) | RSS after load |
+|---|---|---|---|---|---|
+${ya.rows.map((x) => `| ${x.engine} | ${x.messages.toLocaleString('en')} | ${n1(x.appendAtSizeCpuUs)} µs | ${n1(x.encodedBytes / 1e6)} MB | ${n1(x.latest50CpuMs)} ms | +${n1(x.rssMb)} MB |`).join('\n')}
+
+Automerge ÷ Yjs: append ${n1(ya.ratios.appendAtSizeCpu)}×, size ${n1(ya.ratios.encodedBytes)}×, load ${n1(ya.ratios.latest50Cpu)}×, memory ${n1(ya.ratios.rss)}×.
 `);
   }
   const crypto = r.crypto as { sealSignUs: number; verifyOpenUs: number; envelopeOverheadBytes: number } | undefined;

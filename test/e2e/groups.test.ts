@@ -99,6 +99,20 @@ describe('groups', () => {
     tuanChat.close();
   });
 
+  it('admins and the owner pin; a plain member cannot, and everyone sees the pins', async () => {
+    const lanChat = await clients.lan!.open(groupId);
+    const target = lanChat.messages().find((m) => m.text === 'chào cả nhà')!;
+    await lanChat.pin(target.id);
+    const tuanChat = await chatOf('tuan'); // an admin by now
+    const minhChat = await chatOf('minh'); // a plain member
+    await expect(minhChat.pin(target.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await eventually(async () => (await tuanChat.pinned()).some((m) => m.id === target.id), 20_000, 'tuan sees the pin');
+    await eventually(async () => (await minhChat.pinned()).map((m) => m.text).join() === 'chào cả nhà', 20_000, 'minh sees the pin');
+    await tuanChat.unpin(target.id);
+    await eventually(async () => (await lanChat.pinned()).length === 0, 20_000, 'the unpin reaches lan');
+    for (const c of [lanChat, tuanChat, minhChat]) c.close();
+  });
+
   it('a member who leaves gets no key for what follows; rotation moves everyone on', async () => {
     await clients.minh!.leaveGroup(groupId);
     expect((await clients.minh!.conversations()).some((s) => s.id === groupId)).toBe(false);

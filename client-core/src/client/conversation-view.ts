@@ -1,7 +1,7 @@
 // A window onto one conversation for an app: newest messages first loaded from the local index,
 // then kept current as the replica applies local and remote changes.
 import { ErrorCode, MekongError } from '@mekong/schema';
-import { type MessageEntry, readEntries } from '../sync/entries';
+import { type MessageEntry, readEntries, readEntry } from '../sync/entries';
 import type { Replica } from '../sync/replica';
 import type { StoragePort } from '../storage';
 import type { Conversation, MessageView, UserProfile } from './types';
@@ -98,6 +98,29 @@ export class ConversationView implements Conversation {
   async recall(messageId: string): Promise<MessageView> {
     this.assertOpen();
     return this.view(await this.deps.replica.recall(messageId));
+  }
+
+  async pin(messageId: string): Promise<void> {
+    this.assertOpen();
+    await this.deps.replica.pin(messageId, true);
+  }
+
+  async unpin(messageId: string): Promise<void> {
+    this.assertOpen();
+    await this.deps.replica.pin(messageId, false);
+  }
+
+  async pinned(): Promise<MessageView[]> {
+    this.assertOpen();
+    const ids = await this.deps.replica.pinned();
+    const doc = await this.deps.replica.ensureDoc();
+    const out: MessageView[] = [];
+    for (const id of ids) {
+      const m = doc.message(id);
+      const e = m && (await readEntry(this.deps.storage, this.id, m.sentAt, m.id));
+      if (e) out.push(this.view(e));
+    }
+    return out;
   }
 
   subscribe(cb: (messages: MessageView[]) => void): () => void {

@@ -139,6 +139,11 @@ export interface Conversation {
    * @example await chat.recall(m.id);
    */
   recall(messageId: string): Promise<MessageView>;
+  /** Pin a message (groups: admins and the owner; 1-1: both people). */
+  pin(messageId: string): Promise<void>;
+  unpin(messageId: string): Promise<void>;
+  /** Pinned messages, newest pin first; pins by people who may no longer pin are not shown. */
+  pinned(): Promise<MessageView[]>;
   /** Called with the full window on every change. Returns an unsubscribe function. */
   subscribe(cb: (messages: MessageView[]) => void): () => void;
   markRead(): Promise<void>;

@@ -1,6 +1,6 @@
 // One conversation's CRDT document: messages keyed by id in a Y.Map (constant cost per append,
 // unlike Y.Array.push), plus reactions, read cursors and pins. Values are plain objects.
-import { DocMaps, Message, ReadCursor, Reaction } from '@mekong/schema';
+import { DocMaps, Message, Pin, ReadCursor, Reaction } from '@mekong/schema';
 import * as Y from 'yjs';
 import { validateUpdate } from './validate';
 
@@ -39,6 +39,7 @@ export class ConversationDoc {
   private readonly messagesMap = this.doc.getMap<unknown>(DocMaps.messages);
   private readonly readsMap = this.doc.getMap<unknown>(DocMaps.reads);
   private readonly reactionsMap = this.doc.getMap<unknown>(DocMaps.reactions);
+  private readonly pinsMap = this.doc.getMap<unknown>(DocMaps.pins);
   /** message id → user id → emoji, kept current from the reactions map so a message's reactions cost O(its reactions) */
   private readonly reactionIndex = new Map<string, Map<string, string>>();
   private changed: RemoteChange = emptyChange();
@@ -106,6 +107,24 @@ export class ConversationDoc {
       if (reaction) this.reactionsMap.set(key, { ...reaction });
       else this.reactionsMap.delete(key);
     });
+  }
+
+  /** Pin (or with `null` unpin) a message; returns the update bytes to send. */
+  setPin(messageId: string, pin: Pin | null): Uint8Array {
+    return this.local(() => {
+      if (pin) this.pinsMap.set(messageId, { ...pin });
+      else this.pinsMap.delete(messageId);
+    });
+  }
+
+  /** Pinned messages, newest pin first (well-formed values only; who may pin is the caller's check). */
+  pins(): Array<{ messageId: string; by: string; at: number }> {
+    const out: Array<{ messageId: string; by: string; at: number }> = [];
+    for (const [messageId, v] of this.pinsMap.entries()) {
+      const p = Pin.safeParse(v);
+      if (p.success) out.push({ messageId, ...p.data });
+    }
+    return out.sort((a, b) => b.at - a.at || (a.messageId < b.messageId ? -1 : 1));
   }
 
   /** Reactions to a message as user id → emoji (well-formed values only). */

@@ -28,6 +28,9 @@ export interface ConvMembers {
   readonly ever: string[];
   /** The identity key the log pins for a current member; undefined without a log. */
   identityKey(userId: string): string | undefined;
+  /** A current member's role; undefined for non-members. Both people of a direct conversation may do everything. */
+  role(userId: string): 'owner' | 'admin' | 'member' | undefined;
+  readonly kind: 'direct' | 'group';
 }
 
 /** Members as the log names them, for a conversation with a verified log. */
@@ -40,12 +43,22 @@ export function membersOf(state: MembershipState): ConvMembers {
     holders: (epoch) => [...(state.epochMembers.get(epoch) ?? [])],
     ever: [...ever],
     identityKey: (userId) => state.members.get(userId)?.identityKey,
+    role: (userId) => (state.kind === 'direct' ? (state.members.has(userId) ? 'owner' : undefined) : state.members.get(userId)?.role),
+    kind: state.kind,
   };
 }
 
 /** Members of a direct conversation whose log nobody has started yet: the two the server names. */
 export function provisionalMembers(users: string[]): ConvMembers {
-  return { current: users, epoch: undefined, holders: () => users, ever: users, identityKey: () => undefined };
+  return {
+    current: users,
+    epoch: undefined,
+    holders: () => users,
+    ever: users,
+    identityKey: () => undefined,
+    role: (u) => (users.includes(u) ? 'owner' : undefined),
+    kind: 'direct',
+  };
 }
 
 /**

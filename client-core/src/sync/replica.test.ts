@@ -48,6 +48,8 @@ const members: ConvMembers = {
   holders: () => [...USERS],
   ever: [...USERS],
   identityKey: () => undefined,
+  role: (u) => ((USERS as readonly string[]).includes(u) ? 'member' : undefined),
+  kind: 'group',
 };
 
 /** Three members on one in-memory relay: a push is logged, acknowledged and fanned out at once. */

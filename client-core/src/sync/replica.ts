@@ -240,6 +240,36 @@ export class Replica {
     }, false);
   }
 
+  /**
+   * Pin or unpin a message. In a group only admins and the owner pin (as the verified log says);
+   * in a 1-1 conversation both people do.
+   * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (not allowed to pin here)
+   */
+  pin(messageId: string, pinned: boolean): Promise<void> {
+    return this.enqueue(async () => {
+      const role = this.deps.members().role(this.deps.secrets.userId);
+      if (role !== 'owner' && role !== 'admin') throw new MekongError(ErrorCode.FORBIDDEN, 'Only admins and the owner pin messages in this group.');
+      const doc = await this.ensureDoc();
+      if (!doc.message(messageId)) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
+      const current = doc.pins().some((p) => p.messageId === messageId);
+      if (current === pinned) return;
+      await this.pushLocal(doc.setPin(messageId, pinned ? { by: this.deps.secrets.userId, at: this.deps.now() } : null), [], []);
+    }, false);
+  }
+
+  /** Pinned message ids, newest first, keeping only pins by someone who may pin now (admins and the owner of a group). */
+  async pinned(): Promise<string[]> {
+    const doc = await this.ensureDoc();
+    const members = this.deps.members();
+    return doc
+      .pins()
+      .filter((p) => {
+        const role = members.role(p.by);
+        return (role === 'owner' || role === 'admin') && doc.message(p.messageId) !== undefined;
+      })
+      .map((p) => p.messageId);
+  }
+
   /** Move this user's read cursor to the newest message. */
   markRead(): Promise<void> {
     return this.enqueue(async () => {
