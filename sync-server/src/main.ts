@@ -179,7 +179,10 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
     root.route('/', services.app);
     const site = staticSite(opts.webDist ?? resolve(here, '../../web/dist'));
     // the web app's client-side routes never shadow the API: an unknown /api path is a typed 404
-    root.get('*', (c) => (c.req.path === '/api' || c.req.path.startsWith('/api/') ? notFound(c) : site(c)));
+    root.get('*', (c) => {
+      const path = c.req.path.replace(/\/{2,}/g, '/'); // `//api//x` is an API path too
+      return path === '/api' || path.startsWith('/api/') ? notFound(c) : site(c);
+    });
   }
 
   const server = await new Promise<Server>((ok) => {

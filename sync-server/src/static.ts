@@ -37,7 +37,8 @@ export function staticSite(rootDir: string) {
     try {
       body = await readFile(target);
     } catch {
-      return c.text('The web app is not built: run `npm run build:web`.', 503);
+      // an API-only deployment (or a checkout without `npm run build:web`): nothing to serve here
+      return c.json({ error: { code: 'NOT_FOUND', message: 'The web app is not built on this server: run `npm run build:web`.' } }, 404);
     }
     const type = TYPES[extname(target)] ?? 'application/octet-stream';
     // hashed assets never change; everything else must be revalidated so updates reach users
