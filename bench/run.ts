@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { type CapacityResult, capacityBench } from './capacity';
 import { type CatchUpResult, type ColdOpenResult, type CryptoMediaResult, catchUpBench, coldOpenBench, cryptoMediaBench, type YjsVsAutomergeResult, yjsVsAutomergeBench } from './client-side';
 import { docModelBench } from './doc-model';
 import { type FanoutResult, fanoutBench } from './fanout';
@@ -37,6 +38,14 @@ const scenarios: Scenario[] = [
   { name: 'fanout', what: 'relay fan-out vs y-websocket and Hocuspocus (1-1, 10, 100, 1,000 members)', run: () => fanoutBench({ quick, log: (s) => log(`  ${s}`) }) },
   { name: 'scale-out', what: 'Mekong 1 vs 3 relays with Redis', run: () => scaleOutBench({ quick, log: (s) => log(`  ${s}`) }) },
   { name: 'scale-out-peers', what: 'Mekong 1 vs 3 relays vs Hocuspocus 1 vs 3 with Redis', run: () => scaleOutPeersBench({ quick, log: (s) => log(`  ${s}`) }) },
+  {
+    name: 'capacity',
+    what: 'idle authenticated connections: memory per connection vs ws and Socket.IO (+ `--capacity-cluster=100000`)',
+    run: () => {
+      const arg = process.argv.find((a) => a.startsWith('--capacity-cluster='));
+      return capacityBench({ quick, log: (s) => log(`  ${s}`), ...(arg ? { cluster: Number(arg.split('=')[1]) } : {}) });
+    },
+  },
   { name: 'catch-up', what: 'a client 10,000 messages behind vs a y-websocket client', run: () => catchUpBench({ quick, log: (s) => log(`  ${s}`) }) },
   { name: 'cold-open', what: 'latest 50 of 100,000 messages: SQLite and IndexedDB vs one Yjs document', run: () => coldOpenBench({ quick, log: (s) => log(`  ${s}`) }) },
   { name: 'crypto-media', what: 'per-message crypto and media encryption MB/s', run: () => cryptoMediaBench({ quick, log: (s) => log(`  ${s}`) }) },
@@ -198,6 +207,27 @@ Targets: ${sp.targets.threeRelaysVsOne}; ${sp.targets.mekongVsHocuspocusWithRedi
 | add one member | ${g.addRequests} | ${(g.addBytes / 1024).toFixed(1)} KiB | ${g.addMs.toFixed(0)} ms |
 | remove one member (new epoch, ${g.members - 2} keys sealed) | ${g.removeRequests} | ${(g.removeBytes / 1024).toFixed(0)} KiB | ${g.removeMs.toFixed(0)} ms |
 `);
+  }
+  const cap = r.capacity;
+  if (isOk<CapacityResult>(cap)) {
+    const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+    const row = (name: string, s: CapacityResult['mekong']) => `| ${name} | ${kb(s.median.rss)} | ${kb(s.median.marginalRss)} | ${kb(s.median.heap)} | ${n1(s.median.cpuSecondsPer1000)} |`;
+    const cl = cap.cluster;
+    parts.push(`## 3. Connection capacity: ${cap.connections.toLocaleString('en')} idle authenticated connections per server process
+| server | RSS / connection (from zero) | marginal RSS / connection | heap / connection | CPU-s per 1,000 set-ups |
+|---|---|---|---|---|
+${row('Mekong relay (auth, subscribed, caught up)', cap.mekong)}
+${row('raw ws', cap.ws)}
+${row('Socket.IO', cap.socketio)}
+
+Mekong ÷ ws: heap ${n1(cap.ratio.heapVsWs)}, marginal RSS ${n1(cap.ratio.marginalRssVsWs)}; Mekong ÷ Socket.IO: heap ${n1(cap.ratio.heapVsSocketio)}, marginal RSS ${n1(cap.ratio.marginalRssVsSocketio)}.
+${
+  cl
+    ? `
+${cl.connections.toLocaleString('en')} connections over ${cl.relays} relay processes (target ${cl.target.toLocaleString('en')}): ${cl.failed} failed, ${kb(cl.perConnection.rss)} of relay RSS per connection from zero (${kb(cl.perConnection.marginalRss)} marginal, ${kb(cl.perConnection.heap)} heap); ping of ${cl.ping.sample} sampled connections at the end: ${cl.ping.answered} answered, p50 ${n1(cl.ping.p50Ms)} ms, p99 ${n1(cl.ping.p99Ms)} ms. Target: 100,000 at under 8 KB each.
+`
+    : '\nThe 100,000-connection run is separate: `npm run bench -- --only=capacity --capacity-cluster=100000` (10–20 minutes).\n'
+}`);
   }
   const cu = r['catch-up'];
   if (isOk<CatchUpResult>(cu)) {

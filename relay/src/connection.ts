@@ -46,7 +46,8 @@ export class Connection implements Subscriber {
   private readonly members = new Map<string, number>(); // conv → when membership was last confirmed
   /** Bumped by every membership revocation, so an answer the directory gave meanwhile is not trusted. */
   private membershipRevocations = 0;
-  private readonly rechecking = new Set<string>();
+  /** Conversations whose membership is being asked again; made on first use, as most connections never need it. */
+  private rechecking: Set<string> | undefined;
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
   private malformed = 0;
@@ -265,8 +266,10 @@ export class Connection implements Subscriber {
   private recheckMembership(conv: string): void {
     const confirmed = this.members.get(conv);
     if (confirmed !== undefined && this.ctx.now() - confirmed < this.ctx.limits.membershipTtlMs) return;
-    if (this.rechecking.has(conv)) return;
-    this.rechecking.add(conv);
+    this.rechecking ??= new Set();
+    const rechecking = this.rechecking;
+    if (rechecking.has(conv)) return;
+    rechecking.add(conv);
     this.isMember(conv)
       .then(
         (ok) => {
@@ -274,7 +277,7 @@ export class Connection implements Subscriber {
         },
         (err) => this.logger.warn({ err: describeError(err) }, 'membership re-check failed; delivery goes on'),
       )
-      .finally(() => this.rechecking.delete(conv));
+      .finally(() => rechecking.delete(conv));
   }
 
   unfollow(conv: string): void {
@@ -295,7 +298,13 @@ export class Connection implements Subscriber {
     this.user = user;
     this.device = device;
     this.expiresAt = expiresAt;
+    this.stopAuthTimer();
+  }
+
+  /** Clears the auth timeout and lets go of the timer, which an idle connection would otherwise keep (~250 bytes). */
+  private stopAuthTimer(): void {
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
   }
 
   private async process(frame: Up): Promise<void> {
@@ -329,7 +338,7 @@ export class Connection implements Subscriber {
   }
 
   private cleanup(): void {
-    clearTimeout(this.authTimer);
+    this.stopAuthTimer();
     for (const conv of [...this.subs.keys()]) this.unfollow(conv);
     this.ctx.forget(this);
   }

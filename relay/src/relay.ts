@@ -36,6 +36,19 @@ export interface Relay {
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
+/** The transport's handle on one connection: a class, so an idle connection carries no closures for it. */
+class Handle implements ConnectionHandle {
+  constructor(private readonly conn: Connection) {}
+
+  onMessage(data: Uint8Array, isBinary?: boolean): void {
+    this.conn.receive(data, isBinary ?? true);
+  }
+
+  onClose(): void {
+    this.conn.transportClosed();
+  }
+}
+
 export interface RelayDeps {
   log: LogStore;
   directory: Directory;
@@ -109,7 +122,7 @@ export function createRelay(deps: RelayDeps): Relay {
       }
       const conn = new Connection(ctx, socket);
       connections.add(conn);
-      return { onMessage: (data, isBinary) => conn.receive(data, isBinary ?? true), onClose: () => conn.transportClosed() };
+      return new Handle(conn);
     },
     attach(server, path = '/sync') {
       attachments.push(attachWebSocket(relay, server, { path, maxPayload: limits.maxFrameBytes, logger, isStopped: () => stopped }));
