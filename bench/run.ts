@@ -88,6 +88,8 @@ if (quick) {
   writeFileSync(join(here, 'REPORT.md'), report(results));
   log(`results written to ${dir}, report to bench/REPORT.md`);
 }
+// some peers' clients keep timers alive after closing; every scenario has cleaned up its processes by now
+process.exit(process.exitCode ?? 0);
 
 function isOk<T>(v: unknown): v is T {
   return typeof v === 'object' && v !== null && !('failed' in v);
