@@ -2,13 +2,13 @@
 // bytes on the wire (HTTP bodies and headers as sent, WebSocket frames) to create a group of N,
 // add one member and remove one. Other members are registered over raw HTTP (no password
 // derivation on the client) so that setting up 1,000 accounts takes seconds.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeClient, nodeTransport } from '@mekong/client-core/node';
-import { certifyDevice, cryptoReady, encodeDeviceCertificate, generateDeviceKeys, generateIdentity, toBase64url } from '@mekong/client-core/testing';
+import { cryptoReady } from '@mekong/client-core/testing';
 import { startMekong } from '@mekong/sync-server';
+import { registerAccount } from './accounts';
 
 export interface GroupCostResult {
   members: number;
@@ -23,30 +23,6 @@ export interface GroupCostResult {
 }
 
 const FAST_HASH = { opslimit: 1, memlimit: 8192 };
-
-async function registerRaw(base: string, username: string): Promise<void> {
-  const identity = generateIdentity();
-  const post = async (path: string, body: unknown, token?: string) => {
-    const res = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<{ accessToken: string; user: { id: string } }>;
-  };
-  const reg = await post('/api/users/register', {
-    username,
-    displayName: username,
-    loginSecret: toBase64url(randomBytes(32)),
-    identityKey: toBase64url(identity.publicKey),
-    backup: toBase64url(randomBytes(80)),
-  });
-  const dev = generateDeviceKeys();
-  const deviceId = toBase64url(randomBytes(12));
-  const cert = certifyDevice(identity, { userId: reg.user.id, deviceId, signPublicKey: dev.signPublicKey, boxPublicKey: dev.boxPublicKey, issuedAt: Date.now() });
-  await post('/api/users/me/devices', { id: deviceId, signKey: toBase64url(dev.signPublicKey), boxKey: toBase64url(dev.boxPublicKey), certificate: toBase64url(encodeDeviceCertificate(cert)) }, reg.accessToken);
-}
 
 export async function groupCostBench(quick: boolean, log: (s: string) => void = () => {}): Promise<GroupCostResult> {
   await cryptoReady();
@@ -65,7 +41,7 @@ export async function groupCostBench(quick: boolean, log: (s: string) => void = 
   try {
     log(`  registering ${n} accounts …`);
     const names = Array.from({ length: n + 1 }, (_, i) => `gc_${String(i).padStart(4, '0')}`);
-    for (let i = 1; i < names.length; i += 16) await Promise.all(names.slice(i, i + 16).map((u) => registerRaw(base, u)));
+    for (let i = 1; i < names.length; i += 16) await Promise.all(names.slice(i, i + 16).map((u) => registerAccount(base, u)));
 
     const wire = { bytes: 0, requests: 0 };
     const counted: typeof fetch = async (input, init) => {

@@ -5,27 +5,23 @@
 // device key); sampled members check the signature and decrypt each envelope they receive before
 // applying it. The epoch key is one the generator holds: the relay never sees keys, so its work is
 // the same as with the group's own key.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MekongClient } from '@mekong/client-core';
 import { createNodeClient } from '@mekong/client-core/node';
 import {
-  certifyDevice,
   cryptoReady,
-  encodeDeviceCertificate,
-  generateDeviceKeys,
+  type DeviceKeyPair,
   generateEpochKey,
-  generateIdentity,
   openEnvelope,
   readEnvelopeHeader,
   sealEnvelope,
-  toBase64url,
 } from '@mekong/client-core/testing';
+import { registerAccount } from '../accounts';
 import { decodeDown, type Down, encodeUp, MAX_GROUP_MEMBERS, PROTOCOL_VERSION } from '@mekong/schema';
 import type { Protocol } from './room';
 import { RawSocket, type WireCounters } from './wire';
 
-type DeviceKeys = ReturnType<typeof generateDeviceKeys>;
+type DeviceKeys = DeviceKeyPair;
 type EpochKey = ReturnType<typeof generateEpochKey>;
 
 /** One account with one certified device and an access token bound to it. */
@@ -51,32 +47,8 @@ export interface MekongSetUp {
 const UPDATE_TAG = 66; // UpdateFrame
 
 async function registerRaw(api: string, username: string, fetchImpl: typeof fetch): Promise<MekongAccount> {
-  const identity = generateIdentity();
-  const post = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
-    const res = await fetchImpl(`${api}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<T>;
-  };
-  const reg = await post<{ accessToken: string; user: { id: string } }>('/api/users/register', {
-    username,
-    displayName: username,
-    loginSecret: toBase64url(randomBytes(32)),
-    identityKey: toBase64url(identity.publicKey),
-    backup: toBase64url(randomBytes(80)),
-  });
-  const keys = generateDeviceKeys();
-  const deviceId = toBase64url(randomBytes(12));
-  const cert = certifyDevice(identity, { userId: reg.user.id, deviceId, signPublicKey: keys.signPublicKey, boxPublicKey: keys.boxPublicKey, issuedAt: Date.now() });
-  const dev = await post<{ deviceId: string; accessToken: string }>(
-    '/api/users/me/devices',
-    { id: deviceId, signKey: toBase64url(keys.signPublicKey), boxKey: toBase64url(keys.boxPublicKey), certificate: toBase64url(encodeDeviceCertificate(cert)) },
-    reg.accessToken,
-  );
-  return { username, token: async () => dev.accessToken, device: dev.deviceId, keys };
+  const a = await registerAccount(api, username, fetchImpl);
+  return { username, token: async () => a.accessToken, device: a.deviceId, keys: a.keys };
 }
 
 /**

@@ -6,6 +6,7 @@ export { Client } from './client/client';
 export {
   certifyDevice,
   cryptoReady,
+  type DeviceKeyPair,
   encodeDeviceCertificate,
   fromBase64url,
   generateDeviceKeys,
