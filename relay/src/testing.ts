@@ -2,6 +2,7 @@
 // Imports vitest, so only test code may load it.
 export { type FanoutBusContractOptions, runFanoutBusContract } from './bus/contract';
 export { type LogStoreFixture, runLogStoreContract } from './log/contract';
+export { createPgSchema, PG_URL, type PgSchema, SKIP_PG, SKIP_PG_REASON, withSearchPath } from './log/pg-testing';
 export { type RevocationBusContractOptions, runRevocationBusContract } from './revocation/contract';
 export { createFakeDirectory, createFakeTokens, type FakeClaims } from './test-support/fakes';
 export { connectInMemory, type InMemoryClient } from './test-support/memory-socket';

@@ -13,7 +13,8 @@ export const SKIP_PG_REASON = 'skipped because MEKONG_SKIP_PG=1';
 const SCHEMA_LOCK = 7_164_121_905;
 
 async function admin(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+  // generous: a machine busy with a cluster of processes accepts connections slowly
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 20_000 });
   try {
     await client.connect();
   } catch (err) {
@@ -44,9 +45,9 @@ export interface PgSchema {
   drop(): Promise<void>;
 }
 
-/** Creates schema mk_<random> on the test server. Throws a message saying what to do when the server is missing. */
-export async function createPgSchema(): Promise<PgSchema> {
-  const name = `mk_${Math.random().toString(36).slice(2, 12)}`;
+/** Creates schema <prefix><random> on the test server. Throws a message saying what to do when the server is missing. */
+export async function createPgSchema(prefix = 'mk_'): Promise<PgSchema> {
+  const name = `${prefix}${Math.random().toString(36).slice(2, 12)}`;
   const client = await admin();
   try {
     await client.query(`create schema ${name}`);
