@@ -53,8 +53,9 @@ async function run(seed: number): Promise<void> {
         if (list[0]) bChat = await bob.open(list[0].id);
       }
     }
-    // heal: deliver everything until both are caught up
-    const deadline = Date.now() + 20_000;
+    // heal: deliver everything until both are caught up. Clients retry on real timers (gap fill,
+    // resend, reconnect backoff), so a loaded machine needs time; a client stuck for good still fails.
+    const deadline = Date.now() + 60_000;
     const done = async () =>
       bChat !== undefined &&
       [aChat, bChat].every((c) => sent.every((t) => c.messages().some((m) => m.text === t && m.status === 'sent')));
