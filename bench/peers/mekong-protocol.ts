@@ -108,15 +108,19 @@ export interface MekongProtocol extends Protocol {
   errors: Record<string, number>;
 }
 
-/** The relay protocol for a group made by mekongGroup; senders must be accounts with device keys. */
-export function mekongProtocol(relays: string[], conv: string, accounts: MekongAccount[]): MekongProtocol {
+/**
+ * The relay protocol for a group made by mekongGroup; senders must be accounts with device keys.
+ * `framesPerSecond` is the relay's per-connection frame limit (its default, 300, unless the server
+ * was started with a higher one): senders stay under it.
+ */
+export function mekongProtocol(relays: string[], conv: string, accounts: MekongAccount[], framesPerSecond = 300): MekongProtocol {
   const epochKey: EpochKey = generateEpochKey();
   const signKeys = new Map(accounts.filter((a) => a.device && a.keys).map((a) => [a.device!, a.keys!.signPublicKey]));
   const errors: Record<string, number> = {};
   return {
     name: 'mekong',
     errors,
-    maxFramesPerSecond: 300,
+    maxFramesPerSecond: framesPerSecond,
     async connect(i: number, wire: WireCounters) {
       const sock = await RawSocket.open(`${relays[i % relays.length]!.replace(/^http/, 'ws')}/sync`, wire);
       const welcome = waitDown(sock, (d) => d.type === 'welcome', 'welcome');

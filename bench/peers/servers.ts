@@ -49,7 +49,9 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
  */
 export async function startPeerServer(name: string, script: string, dir: string, env: Record<string, string> = {}): Promise<PeerServer> {
   const logFile = join(dir, `${name}.log`);
-  const node = [process.execPath, '--import', 'tsx', join(here, script)];
+  // BENCH_SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under test
+  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const node = [process.execPath, ...flags, '--import', 'tsx', join(here, script)];
   const pinned = canPin();
   const child: ChildService = spawnService({
     name,

@@ -15,13 +15,19 @@ import {
 import type { Logger } from 'pino';
 import { authenticate } from './auth';
 import type { RelayContext } from './context';
-import { handleFrame } from './handlers';
+import { handleFrame, startPush } from './handlers';
 import type { Subscriber } from './hub';
 import { TokenBucket } from './limits';
 import { UNDECODED_FRAME } from './metrics';
 import type { BusMessage, RelaySocket } from './ports';
 import { SERVICE_RESTART } from './shutdown';
 import { clip, describeError } from './text';
+
+/** Bus message → its encoded down frame, shared by every local recipient (the frame names the conversation, as does the message). */
+const encodedFrames = new WeakMap<BusMessage, Uint8Array>();
+
+/** Pushes of one connection whose appends may be under way at once. */
+const MAX_PUSHES_IN_FLIGHT = 64;
 
 /** An auth frame is a tag, a version and a token; anything bigger before auth is not a client of ours. */
 const MAX_AUTH_FRAME_BYTES = MAX_TOKEN_BYTES + 64;
@@ -50,6 +56,9 @@ export class Connection implements Subscriber {
   private rechecking: Set<string> | undefined;
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
+  /** Pushes whose appends are under way, answered in frame order; every other frame waits for them. */
+  private answers: Promise<void> = Promise.resolve();
+  private pushesInFlight = 0;
   private malformed = 0;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -120,9 +129,10 @@ export class Connection implements Subscriber {
     this.cleanup();
   }
 
-  /** Resolves when the frames accepted so far have been handled. */
-  idle(): Promise<void> {
-    return this.queue;
+  /** Resolves when the frames accepted so far have been handled and answered. */
+  async idle(): Promise<void> {
+    await this.queue;
+    await this.answers;
   }
 
   /**
@@ -133,7 +143,7 @@ export class Connection implements Subscriber {
   async drain(reason: string): Promise<void> {
     if (this.state === 'closed') return;
     this.draining = true;
-    await this.queue;
+    await this.idle();
     this.close(SERVICE_RESTART, reason);
   }
 
@@ -154,9 +164,14 @@ export class Connection implements Subscriber {
       this.logger.error({ err: describeError(err), frame: frame.type }, 'could not encode an outgoing frame');
       return;
     }
+    this.sendEncoded(frame.type, bytes);
+  }
+
+  /** Sends a frame already encoded, such as one update encoded once for all its recipients. */
+  private sendEncoded(type: Down['type'], bytes: Uint8Array): void {
     try {
       this.socket.send(bytes);
-      this.ctx.metrics?.frameSent(frame.type, bytes.byteLength);
+      this.ctx.metrics?.frameSent(type, bytes.byteLength);
     } catch (err) {
       this.logger.debug({ err: describeError(err) }, 'send failed; treating the socket as closed');
       this.transportClosed();
@@ -203,13 +218,30 @@ export class Connection implements Subscriber {
       // nothing more flows to a device whose token ran out, even if it sends nothing
       this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
     } else if (msg.kind === 'ephemeral') {
-      this.send({ type: 'ephemeral', conv, envelope: msg.envelope });
+      this.sendShared(msg, () => ({ type: 'ephemeral', conv, envelope: msg.envelope }));
     } else if (sub.buffer) {
       this.hold(sub, sub.buffer, { seq: msg.seq, envelope: msg.envelope });
     } else {
-      this.send({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope });
+      this.sendShared(msg, () => ({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope }));
       if (msg.publishedAt !== undefined) this.ctx.metrics?.fanoutLag(msg.publishedAt, this.ctx.now());
     }
+  }
+
+  /** The frame of a bus message is the same for every recipient: it is encoded for the first and reused. */
+  private sendShared(msg: BusMessage, frame: () => Down): void {
+    if (this.state === 'closed') return;
+    let bytes = encodedFrames.get(msg);
+    if (!bytes) {
+      const down = frame();
+      try {
+        bytes = encodeDown(down);
+      } catch (err) {
+        this.logger.error({ err: describeError(err), frame: down.type }, 'could not encode an outgoing frame');
+        return;
+      }
+      encodedFrames.set(msg, bytes);
+    }
+    this.sendEncoded(msg.kind, bytes);
   }
 
   /** Keeps a live update until the running catch-up has caught up with it. */
@@ -314,16 +346,49 @@ export class Connection implements Subscriber {
       if (this.state === 'awaiting-auth') {
         return this.refuseAuth(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, 'send an auth frame first');
       }
+      if (frame.type === 'push') return await this.pipelinePush(frame);
+      // answers leave in frame order: whatever came before this frame is acknowledged first
+      await this.answers;
       if (this.expired()) return this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
       await handleFrame(this, frame);
     } catch (err) {
-      const where = {
-        ...('conv' in frame ? { conv: frame.conv } : {}),
-        ...(frame.type === 'push' ? { counter: frame.counter } : {}),
-      };
-      if (isMekongError(err)) this.sendError(err.code, err.message, where);
-      else this.internal(err, frame.type, where);
+      this.answerFailure(frame, err);
     }
+  }
+
+  /**
+   * Starts a push (checks, then the append) and moves on to the next frame while it is stored, so
+   * appends of one connection can share a commit; the ack or error still leaves in frame order.
+   * At most MAX_PUSHES_IN_FLIGHT wait at once; beyond that the connection reads no further frame.
+   */
+  private async pipelinePush(frame: Extract<Up, { type: 'push' }>): Promise<void> {
+    if (this.expired()) {
+      await this.answers;
+      return this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
+    }
+    let answer: () => Promise<void>;
+    try {
+      answer = await startPush(this, frame);
+    } catch (err) {
+      answer = async () => {
+        throw err;
+      };
+    }
+    this.pushesInFlight++;
+    this.answers = this.answers
+      .then(answer)
+      .catch((err) => this.answerFailure(frame, err))
+      .finally(() => this.pushesInFlight--);
+    if (this.pushesInFlight >= MAX_PUSHES_IN_FLIGHT) await this.answers;
+  }
+
+  private answerFailure(frame: Up, err: unknown): void {
+    const where = {
+      ...('conv' in frame ? { conv: frame.conv } : {}),
+      ...(frame.type === 'push' ? { counter: frame.counter } : {}),
+    };
+    if (isMekongError(err)) this.sendError(err.code, err.message, where);
+    else this.internal(err, frame.type, where);
   }
 
   private internal(err: unknown, during: string, where: { conv?: string; counter?: number } = {}): void {

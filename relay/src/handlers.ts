@@ -12,7 +12,7 @@ export async function handleFrame(conn: Connection, frame: Exclude<Up, { type: '
     case 'unsubscribe':
       return conn.unfollow(frame.conv);
     case 'push':
-      return push(conn, frame);
+      return (await startPush(conn, frame))();
     case 'put-snapshot':
       return putSnapshot(conn, frame);
     case 'ephemeral':
@@ -22,37 +22,43 @@ export async function handleFrame(conn: Connection, frame: Exclude<Up, { type: '
   }
 }
 
-/** Persist, then acknowledge, then publish: an ack means the update survives a crash of this relay. */
-async function push(conn: Connection, { conv, counter, envelope }: PushUp): Promise<void> {
+/**
+ * Persist, then acknowledge, then publish: an ack means the update survives a crash of this relay.
+ * Runs in two steps so a connection's pushes can be stored together: the checks and the start of
+ * the append happen in frame order, one frame at a time; the returned step, which the connection
+ * runs in frame order too, waits for the append and answers.
+ */
+export async function startPush(conn: Connection, { conv, counter, envelope }: PushUp): Promise<() => Promise<void>> {
   if (envelope.byteLength === 0) throw new MekongError(ErrorCode.MALFORMED_FRAME, 'push an encrypted envelope; this one is empty');
   await conn.requireMember(conv);
   const { log, bus, metrics } = conn.ctx;
   const fault = pushFault?.(); // test-only (MEKONG_FAULT); undefined in production
   if (fault === 'before-commit') die(`before the log append of ${conv} counter ${counter}`);
-  let stored: { seq: number; duplicate: boolean };
-  try {
-    const started = metrics ? performance.now() : 0;
-    stored = await log.append(conv, conn.device ?? '', counter, envelope);
-    metrics?.appendSeconds.observe((performance.now() - started) / 1000);
-  } catch (err) {
-    if (isMekongError(err)) throw err;
-    conn.logger.error({ err: describeError(err) }, 'log append failed');
-    throw new MekongError(ErrorCode.UNAVAILABLE, 'the update was not stored; send it again later');
-  }
-  if (fault === 'after-commit') die(`after committing ${conv} seq ${stored.seq}, before its ack`);
-  if (fault === 'mid-fanout') armFanout(conv, stored.seq);
-  conn.send({ type: 'ack', conv, counter, seq: stored.seq });
-  // a resend (stored.duplicate) is published again: the relay that first stored it may have died
-  // before publishing, and a conversation with no later traffic shows its followers no gap to fill;
-  // receivers drop a seq they already have
-  try {
-    // the append time travels with the update (only when measured) so receiving relays can report the lag
-    const publishedAt = metrics ? conn.ctx.now() : undefined;
-    await bus.publish(conv, { kind: 'update', seq: stored.seq, envelope, origin: conn.id, ...(publishedAt !== undefined ? { publishedAt } : {}) });
-  } catch (err) {
-    // the bus is only a latency hint: the update is durable and subscribers recover it by seq
-    conn.logger.warn({ err: describeError(err) }, 'fan-out publish failed');
-  }
+  const started = metrics ? performance.now() : 0;
+  const appended = log.append(conv, conn.device ?? '', counter, envelope);
+  appended.catch(() => undefined); // answered by the step below, in frame order
+  return async () => {
+    let stored: { seq: number; duplicate: boolean };
+    try {
+      stored = await appended;
+      metrics?.appendSeconds.observe((performance.now() - started) / 1000);
+    } catch (err) {
+      if (isMekongError(err)) throw err;
+      conn.logger.error({ err: describeError(err) }, 'log append failed');
+      throw new MekongError(ErrorCode.UNAVAILABLE, 'the update was not stored; send it again later');
+    }
+    if (fault === 'after-commit') die(`after committing ${conv} seq ${stored.seq}, before its ack`);
+    if (fault === 'mid-fanout') armFanout(conv, stored.seq);
+    conn.send({ type: 'ack', conv, counter, seq: stored.seq });
+    // a resend (stored.duplicate) is published again: the relay that first stored it may have died
+    // before publishing, and a conversation with no later traffic shows its followers no gap to fill;
+    // receivers drop a seq they already have. Not awaited: publishes leave in order all the same, and
+    // the bus is only a latency hint (the update is durable; subscribers recover it by seq).
+    const publishedAt = metrics ? conn.ctx.now() : undefined; // travels with the update so receiving relays can report the lag
+    bus
+      .publish(conv, { kind: 'update', seq: stored.seq, envelope, origin: conn.id, ...(publishedAt !== undefined ? { publishedAt } : {}) })
+      .catch((err) => conn.logger.warn({ err: describeError(err) }, 'fan-out publish failed'));
+  };
 }
 
 async function putSnapshot(conn: Connection, { conv, seq, envelope }: PutSnapshotUp): Promise<void> {

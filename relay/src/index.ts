@@ -17,6 +17,7 @@ export {
   type RelayLogTable,
   type RelaySnapshotTable,
   type SqlLogStoreOptions,
+  sqliteKysely,
 } from './log';
 export type {
   BusMessage,

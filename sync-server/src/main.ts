@@ -18,6 +18,7 @@ import {
   type FanoutBus,
   migrateRelay,
   type RelayDb,
+  type RelayLimits,
   RelayMetrics,
 } from '@mekong/relay';
 import { Redis } from 'ioredis';
@@ -63,6 +64,8 @@ export interface StartOptions {
   metricsToken?: string;
   /** How long stop() lets the relay's connections finish their frames before closing them anyway. Default 10 s. */
   drainTimeoutMs?: number;
+  /** Override the relay's per-connection limits (frames per second and the like; see DEFAULT_LIMITS). */
+  relayLimits?: Partial<RelayLimits>;
 }
 
 export interface RunningMekong {
@@ -161,6 +164,7 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
           presence: services.presence,
           logger: logger.child({ part: 'relay' }),
           metrics: new RelayMetrics(metrics.registry),
+          ...(opts.relayLimits ? { limits: opts.relayLimits } : {}),
         });
 
   const root = new Hono();

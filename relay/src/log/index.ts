@@ -12,3 +12,4 @@ export {
 export { openPostgresLogStore, openPostgresRelayDb, type PostgresRelayOptions, postgresPool } from './postgres';
 export { createSqlLogStore, type SqlLogStoreOptions } from './sql';
 export { openSqliteLogStore, openSqliteRelayDb } from './sqlite';
+export { sqliteKysely } from './sqlite-batch';

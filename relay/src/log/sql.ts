@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely';
 import type { LogStore } from '../ports';
 import { isPostgres } from './engine';
 import type { RelayDb } from './migrations';
-import { appendPostgres, appendSqlite, type Executor, repairHead, retryCause, writeTransaction } from './sql-append';
+import { type AppendInput, appendPostgres, appendSqlite, type Executor, repairHead, retryCause, writeTransaction } from './sql-append';
+import { createSqliteBatchAppender, sqliteHandleOf } from './sqlite-batch';
 
 export interface SqlLogStoreOptions {
   /** Destroy the Kysely instance on close(); leave false when the database is shared with other services. */
@@ -34,7 +35,10 @@ async function headIn(db: Executor, conv: string): Promise<number> {
 export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptions = {}): LogStore {
   const now = options.now ?? Date.now;
   const postgres = isPostgres(db as Kysely<unknown>);
-  const appendOnce = postgres ? appendPostgres : appendSqlite;
+  // SQLite opened through sqliteKysely commits concurrent appends together (see sqlite-batch.ts)
+  const handle = postgres ? undefined : sqliteHandleOf(db);
+  const batch = handle && createSqliteBatchAppender(db as Kysely<unknown>, handle, now);
+  const appendOnce = postgres ? appendPostgres : batch ? (_db: Executor, a: AppendInput) => batch.append(a.conv, a.device, a.counter, a.envelope) : appendSqlite;
   let closed = false;
   const live = () => {
     if (closed) throw new MekongError(ErrorCode.UNAVAILABLE, 'the log store is closed; create a new one');

@@ -1,9 +1,10 @@
 // Opens the embedded SQLite log used by the one-process deployment.
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { LogStore } from '../ports';
 import { migrateRelay, type RelayDb } from './migrations';
 import { createSqlLogStore } from './sql';
+import { sqliteKysely } from './sqlite-batch';
 
 /** A Kysely instance on a SQLite file (or ':memory:') tuned for an append-heavy log: WAL, a busy timeout. */
 export function openSqliteRelayDb(filename: string): Kysely<RelayDb> {
@@ -11,7 +12,7 @@ export function openSqliteRelayDb(filename: string): Kysely<RelayDb> {
   // WAL lets catch-up reads run beside appends; synchronous stays FULL so an acked append survives power loss
   if (filename !== ':memory:') database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<RelayDb>({ dialect: new SqliteDialect({ database }) });
+  return sqliteKysely<RelayDb>(database);
 }
 
 /** Opens (and migrates) a SQLite file as a LogStore that closes the file on close(). */

@@ -2,7 +2,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { sqliteKysely } from '@mekong/relay';
+import type { Kysely } from 'kysely';
 import { isPostgresUrl, openPostgres, type PostgresOptions } from './postgres';
 import type { Db } from './schema';
 
@@ -19,5 +20,6 @@ export async function openDatabase(target: string, options: PostgresOptions = {}
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Db>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // through the relay's opener, so the relay log on this file can commit appends in groups
+  return sqliteKysely<Db>(sqlite);
 }
