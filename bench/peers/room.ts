@@ -6,8 +6,8 @@
 //
 // Most members only count the message frames they receive. "Sampled" members (every sender plus a
 // few others) do what a real client does with each frame, the system's own client work included
-// (for Mekong: signature check and decryption), apply the update to a Y.Doc, and note when each
-// message arrived: those are the latency samples.
+// (for Mekong: signature check and decryption, on one frame in `checkEvery`; see Protocol.identify),
+// apply the update to a Y.Doc, and note when each message arrived: those are the latency samples.
 import * as Y from 'yjs';
 import { openMany, type RawSocket, type WireCounters, zeroCounters } from './wire';
 
@@ -24,6 +24,14 @@ export interface Protocol {
   isMessage(frame: Uint8Array): boolean;
   /** The Yjs update a received frame carries after the client's checks, or undefined for other frames. */
   updateOf(frame: Uint8Array): Uint8Array | undefined;
+  /**
+   * Which message a received frame carries, read from its clear header without the client's checks,
+   * or undefined for other frames. Where given, sampled members run updateOf on one frame in
+   * `checkEvery` and identify the rest with this, so the generator's one core is not spent on
+   * every receiver's cryptography (on real devices each member does its own).
+   */
+  identify?(frame: Uint8Array): { sender: number; k: number } | undefined;
+  readonly checkEvery?: number;
   /** Releases what the protocol set up for the room (nothing for most). */
   close?(): Promise<void>;
 }
@@ -114,6 +122,27 @@ export class Room {
     if (!this.sampled.has(i)) {
       sock.onFrame = (f) => {
         if (this.protocol.isMessage(f)) this.deliveries++;
+      };
+      return;
+    }
+    const { identify, checkEvery = 1 } = this.protocol;
+    if (identify) {
+      // messages are told apart by their header; one in `checkEvery` also gets the client's checks
+      // (a skipped Yjs update would hold every later one of its author back, so none is applied)
+      let received = 0;
+      sock.onFrame = (f) => {
+        const id = identify(f);
+        if (!id) {
+          this.protocol.updateOf(f); // other frames: the protocol notes errors
+          return;
+        }
+        this.seen(i, `s${id.sender}-${id.k}`, performance.now());
+        if (received++ % checkEvery !== 0) return;
+        try {
+          if (!this.protocol.updateOf(f)) this.rejected++;
+        } catch {
+          this.rejected++;
+        }
       };
       return;
     }
