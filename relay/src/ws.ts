@@ -6,6 +6,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { RelaySocket } from './ports';
 import type { Relay } from './relay';
 import { describeError } from './text';
+import { clientAddress, trustedProxiesOf } from './trusted-proxies';
 
 export interface WebSocketAttachment {
   close(): Promise<void>;
@@ -59,7 +60,9 @@ export function attachWebSocket(relay: Pick<Relay, 'accept'>, server: Server, op
   const onError = (err: Error) => options.logger.debug({ err: describeError(err) }, 'websocket error');
 
   const bind = (ws: WebSocket, req: IncomingMessage) => {
-    const handle = relay.accept(new WsRelaySocket(ws), { ip: req.socket.remoteAddress });
+    // X-Forwarded-For counts only as far as proxies the host trusts wrote it (setTrustedProxies)
+    const ip = clientAddress(trustedProxiesOf(server), req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    const handle = relay.accept(new WsRelaySocket(ws), { ip });
     alive.add(ws);
     ws.on('pong', onPong);
     ws.on('message', (data, isBinary) => handle.onMessage(toBytes(data), isBinary));

@@ -17,9 +17,13 @@ import {
   DEFAULT_DRAIN_TIMEOUT_MS,
   type FanoutBus,
   migrateRelay,
+  parseTrustProxy,
   type RelayDb,
   type RelayLimits,
   RelayMetrics,
+  setTrustedProxies,
+  TRUST_NO_PROXY,
+  type TrustProxy,
 } from '@mekong/relay';
 import { Redis } from 'ioredis';
 import { Hono } from 'hono';
@@ -31,7 +35,7 @@ import { createDiskBlobStore, createS3BlobStore, type S3BlobStoreOptions, s3Opti
 import { createProcessMetrics } from './metrics';
 import { createPooledArgon2Hasher } from './passwords';
 import { createRedisRateLimiter } from './rate-limit';
-import { createErrorHandler, notFound } from './http';
+import { clientIpFrom, createErrorHandler, notFound } from './http';
 import { createServices, type ServicesOptions } from './services';
 import { staticSite } from './static';
 
@@ -48,6 +52,7 @@ export interface StartOptions {
   redisUrl?: string;
   /** Shared secret for access tokens (≥ 32 bytes, hex or base64); default: a file in dataDir. */
   tokenSecret?: string;
+  /** The listen address; default 0.0.0.0 (every IPv4 interface). */
   host?: string;
   dataDir: string;
   /** Built web app; defaults to web/dist of this repository. */
@@ -66,7 +71,21 @@ export interface StartOptions {
   drainTimeoutMs?: number;
   /** Override the relay's per-connection limits (frames per second and the like; see DEFAULT_LIMITS). */
   relayLimits?: Partial<RelayLimits>;
+  /**
+   * How long an idle HTTP keep-alive connection stays open. Default 65 s: longer than clients keep
+   * sockets pooled and than load balancers' idle timeouts, so the server is never the side that
+   * closes a socket a client is about to reuse.
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Proxies trusted to name the client in X-Forwarded-For, for the API's per-IP rate limits and the
+   * relay's per-IP accounting (see parseTrustProxy; TRUST_PROXY). Default: nobody.
+   */
+  trustProxy?: TrustProxy;
 }
+
+/** Default of StartOptions.keepAliveTimeoutMs. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface RunningMekong {
   url: string;
@@ -130,7 +149,8 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
     registerPerIp: createRedisRateLimiter({ redis, attempts: 10, windowMs: minute, prefix: 'mekong:rl:register-ip:' }),
   };
 
-  // password hashing runs on worker threads so logins never stall the relay on this thread
+  // password hashing runs on worker threads so logins never stall the relay on this thread; they
+  // start on the first sign-in, so a relay-only process never starts them
   const hasher = await createPooledArgon2Hasher(opts.passwordHash);
   const metrics = createProcessMetrics(opts.metricsToken ? { token: opts.metricsToken } : {});
   metrics.watchHasher(hasher);
@@ -139,9 +159,11 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   const blobs = opts.s3 ? createS3BlobStore(opts.s3) : createDiskBlobStore(join(dataDir, 'media'));
   // who is online: relays write it, the API reads it; in Redis when there is a cluster to share it with
   const presence = opts.redisUrl ? createRedisPresence({ url: opts.redisUrl, logger: logger.child({ part: 'presence' }) }) : undefined;
+  const trustProxy = opts.trustProxy ?? TRUST_NO_PROXY;
   const services = await createServices({
     db,
     hasher,
+    clientIp: clientIpFrom({ trustProxy }),
     blobs,
     revocations,
     ...(presence ? { presence } : {}),
@@ -195,8 +217,10 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   // Keep idle HTTP connections open longer than clients keep them pooled (fetch: 4 s), so a client
   // never sends a request on a socket the server is closing at that moment (a busy machine's late
   // timers made that race real); load balancers in front use shorter idle timeouts anyway.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = server.keepAliveTimeout + 1000;
+  // the relay's per-IP accounting reads the client address by the same rule as the rate limits
+  setTrustedProxies(server, trustProxy);
   relay?.attach(server, '/sync');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
@@ -257,10 +281,19 @@ if (isMain) {
     process.stderr.write(`mekong: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  } catch (err) {
+    process.stderr.write(`mekong: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
   const m = await startMekong({
     port,
+    ...(env.HOST ? { host: env.HOST } : {}),
     dataDir,
     role,
+    trustProxy,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(env.MEKONG_TOKEN_SECRET ? { tokenSecret: env.MEKONG_TOKEN_SECRET } : {}),

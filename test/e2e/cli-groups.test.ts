@@ -1,46 +1,9 @@
 // mekong-chat friends and groups, run as a user would: three people, each with their own home,
 // against a real server and relay.
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMekongChat } from './mekong-chat';
 
-const BIN = resolve(__dirname, '../../client-core/bin/mekong-chat.mjs');
-let server: TestServer;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function chat(home: string, ...args: string[]): Promise<Result> {
-  return new Promise((ok) => {
-    execFile(
-      process.execPath,
-      [BIN, '--server', server.url, '--home', join(server.dir, 'cli', home), ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** Run a command that must succeed and return its stdout. */
-async function ok(home: string, ...args: string[]): Promise<string> {
-  const r = await chat(home, ...args);
-  expect(r.stderr, `${home}: ${args.join(' ')}`).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
-
-/** Run a command that must fail with one line on stderr. */
-async function fails(home: string, ...args: string[]): Promise<string> {
-  const r = await chat(home, ...args);
-  expect(r.code, `${home}: ${args.join(' ')} should fail`).not.toBe(0);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  return r.stderr;
-}
+const { chat, ok, fails } = useMekongChat();
 
 interface GroupJson {
   id: string;
@@ -64,15 +27,11 @@ const roles = (g: GroupJson) => g.members.map((m) => `${m.username}:${m.role}`).
 let groupId = '';
 
 beforeAll(async () => {
-  server = await startTestServer();
   await Promise.all([
     ok('lan', 'register', 'lan', '--password', 'lan password 1', '--name', 'Lan Phương'),
     ok('minh', 'register', 'minh', '--password', 'minh password 1', '--name', 'Minh Đức'),
     ok('hoa', 'register', 'hoa', '--password', 'hoa password 1', '--name', 'Hoà'),
   ]);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('mekong-chat friends', () => {

@@ -1,35 +1,8 @@
 // mekong-chat, the command-line client, exactly as an operator would use it.
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers';
+import { describe, expect, it } from 'vitest';
+import { useMekongChat } from './mekong-chat';
 
-const BIN = resolve(__dirname, '../../client-core/bin/mekong-chat.mjs');
-let server: TestServer;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function chat(home: string, ...args: string[]): Promise<Result> {
-  return new Promise((ok) => {
-    execFile(
-      process.execPath,
-      [BIN, '--server', server.url, '--home', join(server.dir, 'cli', home), ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const { chat } = useMekongChat();
 
 describe('mekong-chat', () => {
   it('registers, sends, reads as JSON, and restores the full history on a new device', async () => {

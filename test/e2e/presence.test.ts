@@ -4,55 +4,22 @@
 // someone Lan shares nothing with stays hidden although online. The one-process configuration
 // (no Redis: presence in memory, shared by the embedded relay and the API) is checked too.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Conversation, MekongClient } from '@mekong/client-core';
 import { createNodeClient } from '@mekong/client-core/node';
-import { type RunningMekong, startMekong } from '@mekong/sync-server';
-import pg from 'pg';
+import type { RunningMekong } from '@mekong/sync-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, FAST_HASH, newClient, startTestServer } from '../helpers';
+import { eventually, newClient, startTestServer } from '../helpers';
+import { SKIP_CLUSTER, SKIP_CLUSTER_NOTE, startTwoRelayCluster, type TwoRelayCluster } from './relay-cluster';
 
-const REDIS = process.env.MEKONG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PG_URL = process.env.MEKONG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP = process.env.MEKONG_SKIP_REDIS === '1' || process.env.MEKONG_SKIP_PG === '1';
-/** The lock the PostgreSQL tests take around migrations (shared) and schema drops (exclusive). */
-const SCHEMA_LOCK = 7_164_121_905;
-
-/** A throwaway PostgreSQL schema; `url` works in it only. */
-async function createSchema() {
-  const name = `mk_presence_${randomBytes(5).toString('hex')}`;
-  const locked = async (shared: boolean, fn: (c: pg.Client) => Promise<unknown>) => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-      await c.query(shared ? 'select pg_advisory_lock_shared($1)' : 'select pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
-  await locked(true, (c) => c.query(`create schema ${name}`));
-  return {
-    url: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${name}`)}`,
-    migrating: (fn: () => Promise<unknown>) => locked(true, fn),
-    drop: () => locked(false, (c) => c.query(`drop schema if exists ${name} cascade`)),
-  };
-}
-
-let dir: string;
-let schema: Awaited<ReturnType<typeof createSchema>>;
-let api: RunningMekong;
-let relay1: RunningMekong;
-let relay2: RunningMekong;
+let cluster: TwoRelayCluster;
 const clients: MekongClient[] = [];
 
 async function client(name: string, relay: RunningMekong): Promise<MekongClient> {
   const c = await createNodeClient({
-    server: `http://127.0.0.1:${api.port}`,
+    server: cluster.apiUrl,
     relay: `http://127.0.0.1:${relay.port}`,
-    home: join(dir, name),
+    home: join(cluster.dir, name),
     pollIntervalMs: 200,
   });
   clients.push(c);
@@ -62,36 +29,17 @@ async function client(name: string, relay: RunningMekong): Promise<MekongClient>
 }
 
 beforeAll(async () => {
-  if (SKIP) return;
-  dir = mkdtempSync(join(tmpdir(), 'mekong-presence-'));
-  schema = await createSchema();
-  const shared = {
-    host: '127.0.0.1',
-    dataDir: join(dir, 'data'),
-    logLevel: 'silent',
-    passwordHash: FAST_HASH,
-    databaseUrl: schema.url,
-    redisUrl: REDIS,
-    tokenSecret: randomBytes(32).toString('hex'),
-  };
-  await schema.migrating(async () => {
-    api = await startMekong({ port: 0, role: 'api', ...shared });
-    relay1 = await startMekong({ port: 0, role: 'relay', ...shared });
-    relay2 = await startMekong({ port: 0, role: 'relay', ...shared });
-  });
+  if (!SKIP_CLUSTER) cluster = await startTwoRelayCluster('presence');
 }, 60_000);
 
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => {});
-  await relay1?.stop();
-  await relay2?.stop();
-  await api?.stop();
-  await schema?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
-describe.skipIf(SKIP)(`presence and typing across relays (PostgreSQL + Redis)${SKIP ? ' (skipped: MEKONG_SKIP_REDIS or MEKONG_SKIP_PG is 1)' : ''}`, () => {
+describe.skipIf(SKIP_CLUSTER)(`presence and typing across relays (PostgreSQL + Redis)${SKIP_CLUSTER_NOTE}`, () => {
   it('shows a member on another relay online, typing in the group, and offline once he closes', async () => {
+    const [relay1, relay2] = cluster.relays;
     const tag = randomBytes(3).toString('hex');
     const lan = await client(`lan${tag}`, relay1);
     const minh = await client(`minh${tag}`, relay2);

@@ -4,48 +4,19 @@
 // the user's sockets everywhere and refuses them from then on.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalEntry, CloseCode, type Down, decodeDown, encodeUp, ErrorCode, type MembershipEntry, type MembershipOp, PROTOCOL_VERSION } from '@mekong/schema';
-import { type RunningMekong, startMekong } from '@mekong/sync-server';
+import type { RunningMekong } from '@mekong/sync-server';
 import sodium from 'libsodium-wrappers-sumo';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FAST_HASH } from '../helpers';
+import { SKIP_CLUSTER, SKIP_CLUSTER_NOTE, startTwoRelayCluster, type TwoRelayCluster } from './relay-cluster';
 
-const REDIS = process.env.MEKONG_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PG_URL = process.env.MEKONG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP = process.env.MEKONG_SKIP_REDIS === '1' || process.env.MEKONG_SKIP_PG === '1';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The lock the PostgreSQL tests take around migrations (shared) and schema drops (exclusive). */
-const SCHEMA_LOCK = 7_164_121_905;
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const key32 = () => randomBytes(32).toString('base64url');
-
-/** A throwaway PostgreSQL schema; `url` works in it only. */
-async function createSchema() {
-  const name = `mk_revocation_${randomBytes(5).toString('hex')}`;
-  const locked = async (shared: boolean, fn: (c: pg.Client) => Promise<unknown>) => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-      await c.query(shared ? 'select pg_advisory_lock_shared($1)' : 'select pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
-  await locked(true, (c) => c.query(`create schema ${name}`));
-  return {
-    url: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${name}`)}`,
-    migrating: (fn: () => Promise<unknown>) => locked(true, fn),
-    drop: () => locked(false, (c) => c.query(`drop schema if exists ${name} cascade`)),
-  };
-}
 
 interface Account {
   userId: string;
@@ -163,44 +134,24 @@ function admin(args: string[], env: Record<string, string>): Promise<{ code: num
   });
 }
 
-let dir: string;
-let schema: Awaited<ReturnType<typeof createSchema>>;
-let apiServer: RunningMekong;
+let cluster: TwoRelayCluster;
 let relayB: RunningMekong;
 let relayC: RunningMekong;
 let A: string;
 
 beforeAll(async () => {
-  if (SKIP) return;
+  if (SKIP_CLUSTER) return;
   await sodium.ready;
-  dir = mkdtempSync(join(tmpdir(), 'mekong-revocation-'));
-  schema = await createSchema();
-  const shared = {
-    host: '127.0.0.1',
-    dataDir: join(dir, 'data'),
-    logLevel: 'silent',
-    passwordHash: FAST_HASH,
-    databaseUrl: schema.url,
-    redisUrl: REDIS,
-    tokenSecret: randomBytes(32).toString('hex'),
-  };
-  await schema.migrating(async () => {
-    apiServer = await startMekong({ port: 0, role: 'api', ...shared });
-    relayB = await startMekong({ port: 0, role: 'relay', ...shared });
-    relayC = await startMekong({ port: 0, role: 'relay', ...shared });
-  });
-  A = `http://127.0.0.1:${apiServer.port}`;
+  cluster = await startTwoRelayCluster('revocation');
+  [relayB, relayC] = cluster.relays;
+  A = cluster.apiUrl;
 }, 60_000);
 
 afterAll(async () => {
-  await relayB?.stop();
-  await relayC?.stop();
-  await apiServer?.stop();
-  await schema?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
-describe.skipIf(SKIP)(`revocation across relays (PostgreSQL + Redis)${SKIP ? ' (skipped: MEKONG_SKIP_REDIS or MEKONG_SKIP_PG is 1)' : ''}`, () => {
+describe.skipIf(SKIP_CLUSTER)(`revocation across relays (PostgreSQL + Redis)${SKIP_CLUSTER_NOTE}`, () => {
   it('closes a signed-out device’s socket on another relay, and refuses its still-valid token there', async () => {
     const lan = await register(A, `lan${randomBytes(3).toString('hex')}`);
     const socket = await authed(relayB, lan.accessToken);
@@ -270,7 +221,7 @@ describe.skipIf(SKIP)(`revocation across relays (PostgreSQL + Redis)${SKIP ? ' (
     const onB = await authed(relayB, minh.accessToken);
     const onC = await authed(relayC, minh.accessToken);
 
-    const cli = await admin(['ban', username], { DATABASE_URL: schema.url, REDIS_URL: REDIS });
+    const cli = await admin(['ban', username], { DATABASE_URL: cluster.schema.url, REDIS_URL: cluster.redisUrl });
     expect(cli.code, cli.out).toBe(0);
     expect(cli.out).toMatch(/banned .*relays told/s);
     for (const s of [onB, onC]) {

@@ -2,15 +2,7 @@
 import { ErrorCode } from '@mekong/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BusMessage, FanoutBus } from '../ports';
-
-/** Resolves once `check()` holds; adapters that deliver asynchronously need the wait. */
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from '../test-support/wait';
 
 // a bus may drop messages, never invent them: "nothing arrived" is checked after a marker that did arrive
 const marker = (n: number): BusMessage => ({ kind: 'ephemeral', envelope: new Uint8Array([n]), origin: 'marker' });

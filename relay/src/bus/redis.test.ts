@@ -1,22 +1,14 @@
 import { ErrorCode } from '@mekong/schema';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { BusMessage } from '../ports';
-import { describeWithRedis, killConnection, probeRedis, testPrefix } from '../test-support/redis';
+import { closeAfterEach, describeWithRedis, killConnection, probeRedis, testPrefix } from '../test-support/redis';
+import { until } from '../test-support/wait';
 import { runFanoutBusContract } from './contract';
 import { createRedisBus, type RedisBus, type RedisBusOptions } from './redis';
 
 const probe = await probeRedis();
 const silent = pino({ level: 'silent' });
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A small deterministic generator, so a failing seed can be replayed. */
 function prng(seed: number): () => number {
@@ -34,21 +26,9 @@ describeWithRedis('Redis fan-out bus', probe, () => {
   const prefix = testPrefix('bus');
   runFanoutBusContract('redis', async () => createRedisBus({ url: probe.url, prefix, logger: silent }), { shared: true });
 
-  let open: Array<{ close(): Promise<unknown> }> = [];
-  const bus = (extra: Partial<RedisBusOptions> = {}): RedisBus => {
-    const b = createRedisBus({ url: probe.url, prefix, logger: silent, ...extra });
-    open.push(b);
-    return b;
-  };
-  const raw = () => {
-    const r = new Redis(probe.url);
-    open.push({ close: async () => r.disconnect() });
-    return r;
-  };
-  afterEach(async () => {
-    for (const o of open) await o.close();
-    open = [];
-  });
+  const scope = closeAfterEach();
+  const bus = (extra: Partial<RedisBusOptions> = {}): RedisBus => scope.keep(createRedisBus({ url: probe.url, prefix, logger: silent, ...extra }));
+  const raw = () => scope.raw(probe.url);
 
   it('puts compact binary on the channel: 12 header bytes, the origin, the envelope', async () => {
     const listener = raw();

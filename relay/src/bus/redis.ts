@@ -1,11 +1,10 @@
 // Redis FanoutBus: relay processes share conversations through pub/sub, one channel per conversation.
 // Pub/sub is at-most-once; this adapter says when it may have lost something (onGap) and the hub
 // repairs that from the log.
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, MekongError } from '@mekong/schema';
-import { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import type { BusMessage, BusSubscription, FanoutBus } from '../ports';
+import { connectionId, createRedisConnector, endRedis, resubscribeOnReconnect, within } from '../redis-connection';
 import { describeError } from '../text';
 import { decodeBusMessage, encodeBusMessage } from './redis-codec';
 
@@ -46,18 +45,16 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 5000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 2000;
   const maxQueued = options.maxQueuedPublishes ?? 10_000;
-  const id = randomBytes(4).toString('hex');
+  const id = connectionId();
   const names = { publisher: `mekong-fanout-pub-${id}`, subscriber: `mekong-fanout-sub-${id}` };
   // no retry limit: commands wait through reconnects, and the timeouts above bound what callers see
-  const retryStrategy = (attempt: number) => options.retryDelayMs?.(attempt) ?? Math.min(attempt * 50, 2000);
-  const pub = new Redis(options.url, { connectionName: names.publisher, maxRetriesPerRequest: null, retryStrategy, enableAutoPipelining: true });
-  const sub = new Redis(options.url, { connectionName: names.subscriber, maxRetriesPerRequest: null, retryStrategy });
+  const connect = createRedisConnector({ url: options.url, logger, what: 'fan-out', retryDelayMs: options.retryDelayMs });
+  const pub = connect.open(names.publisher, 'publisher', { enableAutoPipelining: true });
+  const sub = connect.open(names.subscriber, 'subscriber');
   const channels = new Map<string, Channel>();
   const gapListeners = new Set<(conv?: string) => void>();
   let queued = 0;
   let closed = false;
-  let subLost = false; // the subscriber connection dropped and has not been confirmed live again
-  let outage = false; // one warning per outage, not one per reconnect attempt
 
   const unavailable = (what: string) => new MekongError(ErrorCode.UNAVAILABLE, `${what}; try again shortly`);
 
@@ -70,38 +67,24 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       }
     }
   };
+  // once live again after a drop, every conversation may have missed something: one gap for all
+  const watch = resubscribeOnReconnect(sub, {
+    logger,
+    isClosed: () => closed,
+    resubscribe: () => {
+      const wanted = [...channels.keys()];
+      const batches: Promise<unknown>[] = [];
+      for (let i = 0; i < wanted.length; i += RESUBSCRIBE_BATCH) batches.push(sub.subscribe(...wanted.slice(i, i + RESUBSCRIBE_BATCH)));
+      return Promise.all(batches);
+    },
+    onLive: () => emitGap(),
+    liveMessage: 'fan-out subscriber is live again',
+    liveFields: () => ({ channels: channels.size }),
+  });
   // a loss while the subscriber is down is covered by the gap reported when it is back
   const lostOne = (conv: string) => {
-    if (!subLost && sub.status === 'ready') emitGap(conv);
+    if (!watch.lost && sub.status === 'ready') emitGap(conv);
   };
-
-  const onError = (which: string) => (err: Error) => {
-    if (!outage) logger.warn({ err: describeError(err), connection: which }, 'fan-out Redis connection failed; retrying');
-    outage = true;
-  };
-  pub.on('error', onError('publisher'));
-  sub.on('error', onError('subscriber'));
-  sub.on('close', () => {
-    subLost = true;
-  });
-  sub.on('ready', () => {
-    outage = false;
-    if (!subLost || closed) return;
-    // ioredis resubscribes by itself; asking again and awaiting the answers proves every channel is
-    // live before subscribers re-read the log, so nothing falls between that read and live delivery
-    const wanted = [...channels.keys()];
-    const batches: Promise<unknown>[] = [];
-    for (let i = 0; i < wanted.length; i += RESUBSCRIBE_BATCH) batches.push(sub.subscribe(...wanted.slice(i, i + RESUBSCRIBE_BATCH)));
-    Promise.all(batches).then(
-      () => {
-        if (closed || sub.status !== 'ready') return; // dropped again: the next 'ready' reports the gap
-        subLost = false;
-        logger.info({ channels: wanted.length }, 'fan-out subscriber is live again');
-        emitGap();
-      },
-      (err) => logger.warn({ err: describeError(err) }, 'resubscribing after a reconnect failed; waiting for the next one'),
-    );
-  });
 
   sub.on('messageBuffer', (name: Buffer, payload: Buffer) => {
     const channel = channels.get(name.toString());
@@ -212,18 +195,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       channels.clear();
       gapListeners.clear();
       // QUIT waits for Redis; a connection that is down is simply dropped
-      const end = (c: Redis) => (c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : c.disconnect());
-      await Promise.all([end(pub), end(sub)]);
+      await Promise.all([endRedis(pub), endRedis(sub)]);
     },
   };
-}
-
-/** `promise`, or the error from `fail` once `ms` passed. */
-function within<T>(promise: Promise<T>, ms: number, fail: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail()), ms);
-    timer.unref?.();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -6,10 +6,10 @@
 //   <prefix>seen:<userId>    string: when a relay last saw the user connected (ms); expires after 30 days
 // A user is online while some member's score is in the future. A relay that dies leaves its member
 // behind until its score passes (and the key goes once no relay holds the user any more).
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, MekongError } from '@mekong/schema';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
+import { connectionId, createRedisConnector, endRedis } from '../redis-connection';
 import { describeError } from '../text';
 import type { PresenceEntry, PresenceStore } from './port';
 
@@ -47,20 +47,11 @@ export function createRedisPresence(options: RedisPresenceOptions): RedisPresenc
   const logger = options.logger ?? pino({ name: 'mekong-presence' });
   const now = options.now ?? Date.now;
   const keepSeen = options.lastSeenTtlMs ?? 30 * DAY;
-  const connectionName = `mekong-presence-${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(options.url, {
-    connectionName,
+  const connectionName = `mekong-presence-${connectionId()}`;
+  // a presence answer is only worth having now: one retry, then UNAVAILABLE, never a long wait
+  const redis = createRedisConnector({ url: options.url, logger, what: 'presence' }).open(connectionName, undefined, {
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs ?? 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 50, 2000),
-  });
-  let outage = false;
-  redis.on('error', (err) => {
-    if (!outage) logger.warn({ err: describeError(err) }, 'presence Redis connection failed; retrying');
-    outage = true;
-  });
-  redis.on('ready', () => {
-    outage = false;
   });
   let closed = false;
   const relaysKey = (userId: string) => `${prefix}relays:${userId}`;
@@ -134,8 +125,7 @@ export function createRedisPresence(options: RedisPresenceOptions): RedisPresenc
       if (closed) return;
       closed = true;
       // QUIT lets commands already sent (a last release) finish first
-      if (redis.status === 'ready') await redis.quit().then(() => undefined, () => redis.disconnect());
-      else redis.disconnect();
+      await endRedis(redis);
     },
   };
 }

@@ -2,14 +2,7 @@
 import { ErrorCode } from '@mekong/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Revocation, RevocationBus } from '../ports';
-
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from '../test-support/wait';
 
 export interface RevocationBusContractOptions {
   /** Buses made by separate `setup` calls reach each other (they share a broker), as the processes of a cluster do. */

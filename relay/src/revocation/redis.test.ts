@@ -1,42 +1,24 @@
 import { ErrorCode } from '@mekong/schema';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Revocation } from '../ports';
-import { describeWithRedis, killConnection, probeRedis, startPrivateRedis, testPrefix } from '../test-support/redis';
+import { closeAfterEach, describeWithRedis, killConnection, probeRedis, startPrivateRedis, testPrefix } from '../test-support/redis';
+import { until } from '../test-support/wait';
 import { runRevocationBusContract } from './contract';
 import { createRedisRevocations, type RedisRevocationOptions, type RedisRevocations } from './redis';
 
 const probe = await probeRedis();
 const silent = pino({ level: 'silent' });
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describeWithRedis('Redis revocation bus', probe, () => {
   // a channel of this run's own, so parallel runs never see each other's events
   const channel = `${testPrefix('revocation')}events`;
   runRevocationBusContract('redis', async () => createRedisRevocations({ url: probe.url, channel, logger: silent }), { shared: true });
 
-  const open: Array<{ close(): Promise<unknown> }> = [];
-  const bus = (extra: Partial<RedisRevocationOptions> = {}): RedisRevocations => {
-    const b = createRedisRevocations({ url: probe.url, channel, logger: silent, ...extra });
-    open.push(b);
-    return b;
-  };
-  const raw = (url = probe.url) => {
-    const r = new Redis(url, { maxRetriesPerRequest: 1 });
-    open.push({ close: async () => r.disconnect() });
-    return r;
-  };
-  afterEach(async () => {
-    for (const o of open.splice(0)) await o.close();
-  });
+  const scope = closeAfterEach();
+  const bus = (extra: Partial<RedisRevocationOptions> = {}): RedisRevocations =>
+    scope.keep(createRedisRevocations({ url: probe.url, channel, logger: silent, ...extra }));
+  const raw = () => scope.raw(probe.url);
 
   it('puts versioned JSON on its own channel', async () => {
     const listener = raw();

@@ -2,11 +2,11 @@
 // the admin CLI publish; every relay listens. Pub/sub keeps nothing for a listener that is away, so
 // after a dropped connection the listener reports a gap once it is live again, and the relay re-checks
 // its open sockets against the database, which already holds every revocation.
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, MekongError } from '@mekong/schema';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import type { Revocation, RevocationBus, RevocationSubscription } from '../ports';
+import { connectionId, createRedisConnector, endRedis, resubscribeOnReconnect, within } from '../redis-connection';
 import { describeError } from '../text';
 import { decodeRevocation, encodeRevocation } from './codec';
 
@@ -37,25 +37,20 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
   const publishTimeoutMs = options.publishTimeoutMs ?? 2000;
   const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 5000;
   const maxQueued = options.maxQueuedPublishes ?? 10_000;
-  const id = randomBytes(4).toString('hex');
+  const id = connectionId();
   const names = { publisher: `mekong-revocation-pub-${id}`, subscriber: `mekong-revocation-sub-${id}` };
   // no retry limit: commands wait through reconnects (a revocation must not be dropped because Redis
   // blinked); the timeouts above bound what callers wait for
-  const retryStrategy = (attempt: number) => options.retryDelayMs?.(attempt) ?? Math.min(attempt * 50, 2000);
+  const connect = createRedisConnector({ url: options.url, logger, what: 'revocation', retryDelayMs: options.retryDelayMs });
   const handlers = new Set<(event: Revocation) => void>();
   const gapListeners = new Set<() => void>();
   let pub: Redis | undefined;
   let sub: { redis: Redis; confirmed: Promise<void> } | undefined;
   let queued = 0;
   let closed = false;
-  let outage = false; // one warning per outage, not one per reconnect attempt
 
   const unavailable = (what: string) => new MekongError(ErrorCode.UNAVAILABLE, what);
   const closedError = () => unavailable('the revocation bus is closed; create a new one');
-  const onError = (which: string) => (err: Error) => {
-    if (!outage) logger.warn({ err: describeError(err), connection: which }, 'revocation Redis connection failed; retrying');
-    outage = true;
-  };
 
   const emitGap = () => {
     for (const listener of [...gapListeners]) {
@@ -68,38 +63,22 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
   };
 
   const publisher = (): Redis => {
-    if (pub) return pub;
-    pub = new Redis(options.url, { connectionName: names.publisher, maxRetriesPerRequest: null, retryStrategy });
-    pub.on('error', onError('publisher'));
-    pub.on('ready', () => {
-      outage = false;
-    });
+    pub ??= connect.open(names.publisher, 'publisher');
     return pub;
   };
 
   const listen = (): { redis: Redis; confirmed: Promise<void> } => {
     if (sub) return sub;
-    const redis = new Redis(options.url, { connectionName: names.subscriber, maxRetriesPerRequest: null, retryStrategy });
-    let lost = false; // dropped, and not yet confirmed live again
+    const redis = connect.open(names.subscriber, 'subscriber');
     let late = false; // a subscription stopped waiting for the first confirmation: what came before it is unknown
-    redis.on('error', onError('subscriber'));
-    redis.on('close', () => {
-      lost = true;
-    });
-    redis.on('ready', () => {
-      outage = false;
-      if (!lost || closed) return;
-      // ioredis resubscribes by itself; asking again and awaiting the answer proves the channel is live
-      // before relays re-check, so nothing revoked during the re-check can slip past both
-      redis.subscribe(channel).then(
-        () => {
-          if (closed || redis.status !== 'ready') return; // dropped again: the next 'ready' reports it
-          lost = false;
-          logger.info('revocation listener is live again');
-          emitGap();
-        },
-        (err) => logger.warn({ err: describeError(err) }, 'resubscribing to revocations failed; waiting for the next reconnect'),
-      );
+    // asking again and awaiting the answer proves the channel is live before relays re-check, so
+    // nothing revoked during the re-check can slip past both
+    const watch = resubscribeOnReconnect(redis, {
+      logger,
+      isClosed: () => closed,
+      resubscribe: () => redis.subscribe(channel),
+      onLive: emitGap,
+      liveMessage: 'revocation listener is live again',
     });
     redis.on('message', (name: string, payload: string) => {
       if (name !== channel) return;
@@ -135,7 +114,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       (err) => {
         clearTimeout(timer);
         if (!closed) logger.warn({ err: describeError(err) }, 'SUBSCRIBE to revocations failed; retrying at the next reconnect');
-        lost = true; // the next 'ready' subscribes again and reports the gap
+        watch.markLost(); // the next 'ready' subscribes again and reports the gap
         throw unavailable('revocations are unavailable right now; try again shortly');
       },
     );
@@ -192,19 +171,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       handlers.clear();
       gapListeners.clear();
       // QUIT lets queued publishes go out first; a connection that is down is simply dropped
-      const end = (c: Redis | undefined) =>
-        !c ? Promise.resolve() : c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : Promise.resolve(c.disconnect());
-      await Promise.all([end(pub), end(sub?.redis)]);
+      await Promise.all([endRedis(pub), endRedis(sub?.redis)]);
     },
   };
-}
-
-/** `promise`, or the error from `fail` once `ms` passed. */
-function within<T>(promise: Promise<T>, ms: number, fail: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail()), ms);
-    timer.unref?.();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { describe, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 
 /** Where the tests look for Redis; MEKONG_REDIS_URL overrides. */
 export const TEST_REDIS_URL = process.env.MEKONG_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -67,6 +67,32 @@ export async function killConnection(url: string, name: string): Promise<number>
   } finally {
     admin.disconnect();
   }
+}
+
+export interface RedisTestScope {
+  /** Keeps `closeable` (an adapter under test) to close after the test; returns it. */
+  keep<T extends { close(): Promise<unknown> }>(closeable: T): T;
+  /** A plain connection to `url` (to watch a channel or publish raw bytes), dropped after the test. */
+  raw(url: string): Redis;
+}
+
+/** What each test of the calling suite opens is closed after it, in the order it was opened. */
+export function closeAfterEach(): RedisTestScope {
+  const open: Array<{ close(): Promise<unknown> }> = [];
+  afterEach(async () => {
+    for (const o of open.splice(0)) await o.close();
+  });
+  return {
+    keep(closeable) {
+      open.push(closeable);
+      return closeable;
+    },
+    raw(url) {
+      const r = new Redis(url, { maxRetriesPerRequest: 1 });
+      open.push({ close: async () => r.disconnect() });
+      return r;
+    },
+  };
 }
 
 export interface PrivateRedis {

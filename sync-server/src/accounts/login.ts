@@ -15,18 +15,30 @@ import { findUserByUsername, profileOf } from './users-repo';
 
 export function loginRoutes(deps: AccountsDeps): Hono {
   const app = new Hono();
-  // A hash with the same parameters as real ones, verified when the username is unknown.
-  // Computed up front so the first unknown-username login costs no more than later ones.
-  const dummyHash = deps.hasher.hash(randomBytes(32).toString('base64url'));
-  dummyHash.catch((err) => deps.logger.error({ err }, 'dummy password hash failed'));
+  // A hash with the same parameters as real ones, verified when the username is unknown. Made on
+  // the first login rather than at start, so a process that never serves one (a relay) never starts
+  // the hashing threads; every login awaits it, so the first one costs the same whether or not the
+  // username exists.
+  let dummyHash: Promise<string> | undefined;
+  const dummy = () => {
+    if (!dummyHash) {
+      dummyHash = deps.hasher.hash(randomBytes(32).toString('base64url'));
+      dummyHash.catch((err) => {
+        deps.logger.error({ err }, 'dummy password hash failed');
+        dummyHash = undefined; // the next login tries again
+      });
+    }
+    return dummyHash;
+  };
 
   app.post('/login', limitBody(), jsonBody(LoginRequest), async (c) => {
     const { username, loginSecret, deviceId } = c.req.valid('json');
     await enforceRateLimit(deps.limits.loginPerIp, deps.clientIp(c));
     await enforceRateLimit(deps.limits.loginPerUsername, username);
 
+    const fallback = await dummy();
     const user = await findUserByUsername(deps.db, username);
-    const ok = await deps.hasher.verify(user?.password_hash ?? (await dummyHash), loginSecret);
+    const ok = await deps.hasher.verify(user?.password_hash ?? fallback, loginSecret);
     if (!user || !ok) {
       throw new MekongError(ErrorCode.INVALID_CREDENTIALS, 'The username or password is wrong.');
     }

@@ -20,8 +20,8 @@ export interface ProcessMetrics {
   readonly http: MiddlewareHandler;
   /** Serves GET /metrics. */
   readonly endpoint: Handler;
-  /** Reports `source.pending` (password hashes waiting for a worker) at scrape time. */
-  watchHasher(source: { readonly pending: number }): void;
+  /** Reports `source.pending` (password hashes waiting for a worker) and `source.threads` (its worker threads) at scrape time. */
+  watchHasher(source: { readonly pending: number; readonly threads?: number }): void;
 }
 
 /**
@@ -34,13 +34,21 @@ export interface ProcessMetrics {
 export function createProcessMetrics(options: ProcessMetricsOptions = {}): ProcessMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  let hasher: { readonly pending: number } | undefined;
+  let hasher: { readonly pending: number; readonly threads?: number } | undefined;
   new Gauge({
     name: 'mekong_password_hash_queue',
     help: 'Password hashes (Argon2id) handed to the worker threads and not yet answered.',
     registers: [registry],
     collect() {
       this.set(hasher?.pending ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'mekong_password_hash_threads',
+    help: 'Worker threads hashing passwords (Argon2id); 0 until the first sign-in or registration, and always on a relay-only process.',
+    registers: [registry],
+    collect() {
+      this.set(hasher?.threads ?? 0);
     },
   });
   return {

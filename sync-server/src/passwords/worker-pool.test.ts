@@ -31,6 +31,22 @@ describe('Argon2id on worker threads', () => {
     }
   });
 
+  it('starts its threads on the first job, not before, and refuses jobs once closed', async () => {
+    const lazy = await createPooledArgon2Hasher(await minimalLimits(), 2);
+    expect(lazy.threads).toBe(0);
+    await lazy.close(); // nothing to stop
+    const used = await createPooledArgon2Hasher(await minimalLimits(), 2);
+    try {
+      expect(used.threads).toBe(0);
+      expect(await used.verify(await used.hash('secret'), 'secret')).toBe(true);
+      expect(used.threads).toBe(2);
+    } finally {
+      await used.close();
+    }
+    expect(used.threads).toBe(0);
+    await expect(used.hash('late')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
   it('keeps the event loop free while hashing at the interactive cost', async () => {
     const heavy = await createPooledArgon2Hasher(undefined, 1);
     try {

@@ -79,16 +79,15 @@ export function FriendsView({ client, social, onOpenChat }: Props) {
   const unblock = (u: UserProfile) => act(u, 'friends.unblockFailed', () => s.unblock(u.username));
 
   const button = (label: MessageKey, user: UserProfile, onClick: () => void, testId: string, kind = '') => (
-    <button
-      type="button"
-      className={`button button--small${kind ? ` button--${kind}` : ''}`}
-      data-testid={testId}
-      disabled={busyUser === user.id}
-      onClick={onClick}
-      aria-label={`${t(label)}: ${user.displayName}`}
-    >
-      {t(label)}
-    </button>
+    <ActionButton label={label} user={user} busy={busyUser === user.id} onClick={onClick} testId={testId} kind={kind} />
+  );
+
+  // an incoming request is answered the same way from the search results and from its own list
+  const answer = (u: UserProfile) => (
+    <>
+      {button('friends.accept', u, () => accept(u), 'accept-request', 'primary')}
+      {button('friends.reject', u, () => reject(u), 'reject-request')}
+    </>
   );
 
   const relationActions = (hit: SearchHit) => {
@@ -109,12 +108,7 @@ export function FriendsView({ client, social, onOpenChat }: Props) {
           </>
         );
       case 'incoming':
-        return (
-          <>
-            {button('friends.accept', u, () => accept(u), 'accept-request', 'primary')}
-            {button('friends.reject', u, () => reject(u), 'reject-request')}
-          </>
-        );
+        return answer(u);
       case 'blocked':
         return button('friends.unblock', u, () => unblock(u), 'unblock');
       default:
@@ -151,37 +145,28 @@ export function FriendsView({ client, social, onOpenChat }: Props) {
             {searching ? <span className="spinner spinner--small" aria-hidden="true" /> : t('friends.search.submit')}
           </button>
         </div>
-        {searchError ? (
-          <p className="field-error" role="alert" data-testid="friends-search-error">
-            {t(errorKey(searchError))}
-          </p>
-        ) : null}
+        {searchError ? <Alert className="field-error" testId="friends-search-error" text={t(errorKey(searchError))} /> : null}
       </form>
 
       <div className="friends-scroll">
-        {actionError ? (
-          <p className="form-error sidebar-error" role="alert" data-testid="friends-error">
-            {actionError}
-          </p>
-        ) : null}
-        {social.error && !data ? (
-          <p className="form-error sidebar-error" role="alert" data-testid="friends-load-error">
-            {t(errorKey(social.error))}
-          </p>
-        ) : null}
+        {actionError ? <Alert className="form-error sidebar-error" testId="friends-error" text={actionError} /> : null}
+        {social.error && !data ? <Alert className="form-error sidebar-error" testId="friends-load-error" text={t(errorKey(social.error))} /> : null}
 
         {hits ? (
-          <Section title={t('friends.results')} testId="search-results">
-            {hits.length === 0 ? (
+          <Section
+            title={t('friends.results')}
+            testId="search-results"
+            items={hits}
+            empty={
               <li className="muted section-empty" data-testid="search-empty">
                 {t('friends.noResults', { query: query.trim() })}
               </li>
-            ) : (
-              hits.map((h) => (
-                <Person key={h.user.id} user={h.user} testId="search-result">
-                  {relationActions(h)}
-                </Person>
-              ))
+            }
+          >
+            {(h) => (
+              <Person key={h.user.id} user={h.user} testId="search-result">
+                {relationActions(h)}
+              </Person>
             )}
           </Section>
         ) : null}
@@ -192,66 +177,60 @@ export function FriendsView({ client, social, onOpenChat }: Props) {
           </p>
         ) : null}
 
-        {data && data.incoming.length > 0 ? (
-          <Section title={t('friends.incoming', { count: data.incoming.length })} testId="incoming-requests">
-            {data.incoming.map((r) => (
-              <Person key={r.id} user={r.user} testId="friend-request-incoming">
-                {button('friends.accept', r.user, () => accept(r.user), 'accept-request', 'primary')}
-                {button('friends.reject', r.user, () => reject(r.user), 'reject-request')}
-              </Person>
-            ))}
-          </Section>
-        ) : null}
-
-        {data && data.outgoing.length > 0 ? (
-          <Section title={t('friends.outgoing', { count: data.outgoing.length })} testId="outgoing-requests">
-            {data.outgoing.map((r) => (
-              <Person key={r.id} user={r.user} testId="friend-request-outgoing">
-                {button('friends.cancel', r.user, () => cancel(r.user), 'cancel-request')}
-              </Person>
-            ))}
-          </Section>
-        ) : null}
-
         {data ? (
-          <Section title={t('friends.list', { count: data.friends.length })} testId="friends-list">
-            {data.friends.length === 0 ? (
-              <li className="muted section-empty">{t('friends.none')}</li>
-            ) : (
-              data.friends.map((f) => (
+          <>
+            <Section title={t('friends.incoming', { count: data.incoming.length })} testId="incoming-requests" items={data.incoming}>
+              {(r) => (
+                <Person key={r.id} user={r.user} testId="friend-request-incoming">
+                  {answer(r.user)}
+                </Person>
+              )}
+            </Section>
+
+            <Section title={t('friends.outgoing', { count: data.outgoing.length })} testId="outgoing-requests" items={data.outgoing}>
+              {(r) => (
+                <Person key={r.id} user={r.user} testId="friend-request-outgoing">
+                  {button('friends.cancel', r.user, () => cancel(r.user), 'cancel-request')}
+                </Person>
+              )}
+            </Section>
+
+            <Section
+              title={t('friends.list', { count: data.friends.length })}
+              testId="friends-list"
+              items={data.friends}
+              empty={<li className="muted section-empty">{t('friends.none')}</li>}
+            >
+              {(f) => (
                 <Person key={f.user.id} user={f.user} testId="friend">
                   {button('friends.message', f.user, () => openChat(f.user), 'message-user', 'primary')}
                   {button('friends.unfriend', f.user, () => setConfirm({ kind: 'unfriend', user: f.user }), 'unfriend')}
                   {button('friends.block', f.user, () => setConfirm({ kind: 'block', user: f.user }), 'block', 'danger-quiet')}
                 </Person>
-              ))
-            )}
-          </Section>
-        ) : null}
+              )}
+            </Section>
 
-        {data && data.suggestions.length > 0 ? (
-          <Section title={t('friends.suggestions')} testId="suggestions">
-            {data.suggestions.map((sg) => (
-              <Person
-                key={sg.user.id}
-                user={sg.user}
-                testId="suggestion"
-                note={<span data-testid="mutual-friends">{t('friends.mutual', { count: sg.mutualFriends })}</span>}
-              >
-                {button('friends.add', sg.user, () => add(sg.user), 'add-friend', 'primary')}
-              </Person>
-            ))}
-          </Section>
-        ) : null}
+            <Section title={t('friends.suggestions')} testId="suggestions" items={data.suggestions}>
+              {(sg) => (
+                <Person
+                  key={sg.user.id}
+                  user={sg.user}
+                  testId="suggestion"
+                  note={<span data-testid="mutual-friends">{t('friends.mutual', { count: sg.mutualFriends })}</span>}
+                >
+                  {button('friends.add', sg.user, () => add(sg.user), 'add-friend', 'primary')}
+                </Person>
+              )}
+            </Section>
 
-        {data && data.blocked.length > 0 ? (
-          <Section title={t('friends.blocked')} testId="blocked-list">
-            {data.blocked.map((u) => (
-              <Person key={u.id} user={u} testId="blocked-user">
-                {button('friends.unblock', u, () => unblock(u), 'unblock')}
-              </Person>
-            ))}
-          </Section>
+            <Section title={t('friends.blocked')} testId="blocked-list" items={data.blocked}>
+              {(u) => (
+                <Person key={u.id} user={u} testId="blocked-user">
+                  {button('friends.unblock', u, () => unblock(u), 'unblock')}
+                </Person>
+              )}
+            </Section>
+          </>
         ) : null}
       </div>
 
@@ -272,11 +251,16 @@ export function FriendsView({ client, social, onOpenChat }: Props) {
   );
 }
 
-function Section({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
+/**
+ * A titled list of people; `empty` stands in for an empty list, and without it an empty list is not
+ * shown at all.
+ */
+function Section<T>({ title, testId, items, empty, children }: { title: string; testId: string; items: T[]; empty?: ReactNode; children: (item: T) => ReactNode }) {
+  if (items.length === 0 && empty === undefined) return null;
   return (
     <section className="friends-section" data-testid={testId} aria-label={title}>
       <h3 className="info-section">{title}</h3>
-      <ul className="person-list">{children}</ul>
+      <ul className="person-list">{items.length === 0 ? empty : items.map(children)}</ul>
     </section>
   );
 }
@@ -294,5 +278,30 @@ function Person({ user, testId, note, children }: { user: UserProfile; testId: s
       </span>
       <span className="person-actions">{children}</span>
     </li>
+  );
+}
+
+/** One action on one person; its accessible name says who it is for. */
+function ActionButton({ label, user, busy, onClick, testId, kind }: { label: MessageKey; user: UserProfile; busy: boolean; onClick: () => void; testId: string; kind: string }) {
+  const t = useT();
+  return (
+    <button
+      type="button"
+      className={`button button--small${kind ? ` button--${kind}` : ''}`}
+      data-testid={testId}
+      disabled={busy}
+      onClick={onClick}
+      aria-label={`${t(label)}: ${user.displayName}`}
+    >
+      {t(label)}
+    </button>
+  );
+}
+
+function Alert({ className, testId, text }: { className: string; testId: string; text: string }) {
+  return (
+    <p className={className} role="alert" data-testid={testId}>
+      {text}
+    </p>
   );
 }

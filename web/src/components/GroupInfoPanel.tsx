@@ -143,25 +143,7 @@ export function GroupInfoPanel({ client, group: listed, selfId, friendUsernames,
       <div className="info-head">
         <Avatar userId={group.id} name={group.name} size="lg" group />
         {renaming ? (
-          <form className="new-chat-row" onSubmit={rename}>
-            <label className="visually-hidden" htmlFor="group-rename-input">
-              {t('group.name')}
-            </label>
-            <input
-              id="group-rename-input"
-              data-testid="group-rename-input"
-              value={newName}
-              maxLength={64}
-              onChange={(e) => setNewName(e.target.value)}
-              autoFocus
-            />
-            <button type="submit" className="button button--primary" data-testid="group-rename-save" disabled={busy}>
-              {t('common.save')}
-            </button>
-            <button type="button" className="button" onClick={() => setRenaming(false)}>
-              {t('common.cancel')}
-            </button>
-          </form>
+          <RenameForm value={newName} busy={busy} onChange={setNewName} onSubmit={rename} onCancel={() => setRenaming(false)} />
         ) : (
           <div className="info-title">
             <h3 data-testid="group-info-name">{group.name}</h3>
@@ -191,57 +173,18 @@ export function GroupInfoPanel({ client, group: listed, selfId, friendUsernames,
 
       <h4 className="info-section">{t('group.members')}</h4>
       <ul className="member-list">
-        {members.map((m) => {
-          const actions = memberActions(group.role, m, selfId);
-          const me = m.id === selfId;
-          return (
-            <li key={m.id} className="member" data-testid="group-member" data-username={m.username} data-role={m.role}>
-              <Avatar userId={m.id} name={m.displayName || m.username || '?'} size="sm" />
-              <span className="person-names">
-                <strong>
-                  {label(m)}
-                  {me ? ` (${t('group.you')})` : ''}
-                </strong>
-                <span data-testid="group-member-role" className={`role role--${m.role}`}>
-                  {t(ROLE_KEYS[m.role])}
-                </span>
-              </span>
-              {(actions.roles.length || actions.remove) && m.username ? (
-                <span className="member-actions">
-                  {actions.roles.length ? (
-                    <select
-                      className="role-select"
-                      data-testid="group-member-role-select"
-                      aria-label={t('group.changeRole', { name: label(m) })}
-                      value=""
-                      disabled={busy}
-                      onChange={(e) => e.target.value && changeRole(m, e.target.value as GroupRole)}
-                    >
-                      <option value="">{t('group.changeRole.short')}</option>
-                      {actions.roles.map((r) => (
-                        <option key={r} value={r}>
-                          {t(r === 'owner' ? 'group.makeOwner' : r === 'admin' ? 'group.makeAdmin' : 'group.makeMember')}
-                        </option>
-                      ))}
-                    </select>
-                  ) : null}
-                  {actions.remove ? (
-                    <button
-                      type="button"
-                      className="button button--small button--danger-quiet"
-                      data-testid="group-member-remove"
-                      aria-label={t('group.removeNamed', { name: label(m) })}
-                      disabled={busy}
-                      onClick={() => setPending({ kind: 'remove', member: m })}
-                    >
-                      {t('group.remove')}
-                    </button>
-                  ) : null}
-                </span>
-              ) : null}
-            </li>
-          );
-        })}
+        {members.map((m) => (
+          <MemberRow
+            key={m.id}
+            member={m}
+            name={label(m)}
+            me={m.id === selfId}
+            actions={memberActions(group.role, m, selfId)}
+            busy={busy}
+            onRole={(role) => changeRole(m, role)}
+            onRemove={() => setPending({ kind: 'remove', member: m })}
+          />
+        ))}
       </ul>
 
       {perms.addMembers ? (
@@ -318,5 +261,90 @@ export function GroupInfoPanel({ client, group: listed, selfId, friendUsernames,
         />
       ) : null}
     </div>
+  );
+}
+
+interface MemberRowProps {
+  member: Member;
+  /** How the member is named here (display name, else @username). */
+  name: string;
+  me: boolean;
+  /** What the viewer may do to this member. */
+  actions: ReturnType<typeof memberActions>;
+  busy: boolean;
+  onRole(role: GroupRole): void;
+  onRemove(): void;
+}
+
+/** One member: avatar, name, role, and the role change and removal the viewer's own role allows. */
+function MemberRow({ member: m, name, me, actions, busy, onRole, onRemove }: MemberRowProps) {
+  const t = useT();
+  return (
+    <li className="member" data-testid="group-member" data-username={m.username} data-role={m.role}>
+      <Avatar userId={m.id} name={m.displayName || m.username || '?'} size="sm" />
+      <span className="person-names">
+        <strong>
+          {name}
+          {me ? ` (${t('group.you')})` : ''}
+        </strong>
+        <span data-testid="group-member-role" className={`role role--${m.role}`}>
+          {t(ROLE_KEYS[m.role])}
+        </span>
+      </span>
+      {(actions.roles.length || actions.remove) && m.username ? (
+        <span className="member-actions">
+          {actions.roles.length ? (
+            <select
+              className="role-select"
+              data-testid="group-member-role-select"
+              aria-label={t('group.changeRole', { name })}
+              value=""
+              disabled={busy}
+              onChange={(e) => e.target.value && onRole(e.target.value as GroupRole)}
+            >
+              <option value="">{t('group.changeRole.short')}</option>
+              {actions.roles.map((r) => (
+                <option key={r} value={r}>
+                  {t(ROLE_OPTION_KEYS[r])}
+                </option>
+              ))}
+            </select>
+          ) : null}
+          {actions.remove ? (
+            <button
+              type="button"
+              className="button button--small button--danger-quiet"
+              data-testid="group-member-remove"
+              aria-label={t('group.removeNamed', { name })}
+              disabled={busy}
+              onClick={onRemove}
+            >
+              {t('group.remove')}
+            </button>
+          ) : null}
+        </span>
+      ) : null}
+    </li>
+  );
+}
+
+const ROLE_OPTION_KEYS: Record<GroupRole, MessageKey> = { owner: 'group.makeOwner', admin: 'group.makeAdmin', member: 'group.makeMember' };
+
+/** The group's name, being edited. */
+function RenameForm({ value, busy, onChange, onSubmit, onCancel }: { value: string; busy: boolean; onChange(v: string): void; onSubmit(e: FormEvent): void; onCancel(): void }) {
+  const t = useT();
+  return (
+    <form className="new-chat-row" onSubmit={onSubmit}>
+      <label className="visually-hidden" htmlFor="group-rename-input">
+        {t('group.name')}
+      </label>
+      <input id="group-rename-input" data-testid="group-rename-input" value={value} maxLength={64} onChange={(e) => onChange(e.target.value)} autoFocus />
+      <button type="submit" className="button button--primary" data-testid="group-rename-save" disabled={busy}>
+        {t('common.save')}
+      </button>
+      <button type="button" className="button" onClick={onCancel}>
+        {t('common.cancel')}
+      </button>
+    </form>
   );
 }
