@@ -37,15 +37,18 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+type Outcome = { ok: AppendResult } | { err: unknown };
+
 export interface BatchAppender {
   append(conv: string, device: string, counter: number, envelope: Uint8Array): Promise<AppendResult>;
 }
 
 /**
  * Appends queued in one turn of the event loop are committed together (at most MAX_BATCH at once).
- * Each append runs in its own savepoint: one that fails (a head that lags the log is repaired and the
- * append retried once) rejects alone, and the others commit. A failed commit rejects the whole batch,
- * none of which is then stored, so no seq is used up.
+ * When one of them fails, the batch is rolled back and written again with each append in its own
+ * savepoint: the failing one rejects alone (a head that lags the log is repaired and the append
+ * retried once) and the others commit. A failed commit rejects the whole batch, none of which is
+ * then stored, so no seq is used up.
  */
 export function createSqliteBatchAppender(db: Kysely<unknown>, database: Database.Database, now: () => number): BatchAppender {
   let statements: ReturnType<typeof prepare> | undefined;
@@ -67,10 +70,14 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
     return { seq: Number(head), duplicate: false };
   };
 
-  const run = (batch: Pending[]): Array<{ ok: AppendResult } | { err: unknown }> => {
+  /** Every append in one transaction, no savepoints: the common case, when none of them fails. */
+  const runTogether = (batch: Pending[], createdAt: number): Outcome[] =>
+    database.transaction(() => batch.map((p): Outcome => ({ ok: appendOne(p, createdAt) }))).immediate();
+
+  /** Each append in its own savepoint, so one that fails rejects alone and the others commit. */
+  const runApart = (batch: Pending[], createdAt: number): Outcome[] => {
     const s = stmts();
-    const createdAt = now();
-    const outcomes: Array<{ ok: AppendResult } | { err: unknown }> = [];
+    const outcomes: Outcome[] = [];
     const one = database.transaction((p: Pending) => appendOne(p, createdAt));
     database
       .transaction(() => {
@@ -94,6 +101,16 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
       })
       .immediate();
     return outcomes;
+  };
+
+  const run = (batch: Pending[]): Outcome[] => {
+    const createdAt = now();
+    try {
+      return runTogether(batch, createdAt);
+    } catch {
+      // rolled back whole; again one by one, to find the failing append and keep the rest
+      return runApart(batch, createdAt);
+    }
   };
 
   const flush = async (): Promise<void> => {

@@ -29,7 +29,8 @@ function uint(): Field<number> {
 
 function str(maxBytes: number): Field<string> {
   return {
-    schema: z.string().refine((s) => utf8enc.encode(s).length <= maxBytes, {
+    // a UTF-16 code unit is at most 3 UTF-8 bytes, so short strings need no encoding to be checked
+    schema: z.string().refine((s) => s.length * 3 <= maxBytes || utf8enc.encode(s).length <= maxBytes, {
       message: `longer than ${maxBytes} bytes`,
     }),
     descriptor: `str(${maxBytes})`,
