@@ -17,6 +17,7 @@ import type { Message } from '@mekong/schema';
 import { build } from 'esbuild';
 import { chromium, type Page } from 'playwright-core';
 import * as Y from 'yjs';
+import { cryptoReady } from '../client-core/src/crypto';
 import { fromBytes } from '../client-core/src/local/json';
 import { K } from '../client-core/src/local/keys';
 import { entryFromMessage, putEntryOp } from '../client-core/src/sync/entries';
@@ -33,6 +34,8 @@ interface OpenResult {
   ms: number;
   /** Mekong: opening the storage and reading the newest 50 index entries, nothing else */
   storageOnlyMs?: number;
+  /** Mekong in Node: part of `ms` spent waiting for libsodium's WebAssembly (loading began at import) */
+  cryptoWaitMs?: number;
   shown: number;
   /** memory grown by the open, after garbage collection (JS heap; Node also RSS) */
   heapMb: number;
@@ -42,6 +45,7 @@ interface OpenResult {
 export interface ColdOpenSide {
   ms: number;
   storageOnlyMs?: number;
+  cryptoWaitMs?: number;
   heapMb: number;
   rssMb?: number;
 }
@@ -115,6 +119,10 @@ async function nodeOpenMekong(db: string, conv: string): Promise<OpenResult> {
   if (page.length !== 50) throw new Error(`the index holds ${page.length} of the newest 50`);
   t0 = performance.now();
   const storage = createSqliteStorage(db);
+  // createClient waits for libsodium first; waiting here instead splits that wait out of `ms`
+  const c0 = performance.now();
+  await cryptoReady();
+  const cryptoWaitMs = performance.now() - c0;
   const client = await createClient({
     server: NOWHERE,
     storage,
@@ -128,7 +136,7 @@ async function nodeOpenMekong(db: string, conv: string): Promise<OpenResult> {
   const after = memoryMb();
   chat.close();
   await client.close();
-  return { ms, storageOnlyMs, shown, heapMb: round(after.heapUsed - before.heapUsed, 1), rssMb: round(after.rss - before.rss, 1) };
+  return { ms, storageOnlyMs, cryptoWaitMs, shown, heapMb: round(after.heapUsed - before.heapUsed, 1), rssMb: round(after.rss - before.rss, 1) };
 }
 
 function newest50<T extends { sentAt: number }>(values: Iterable<T>): T[] {
@@ -261,6 +269,7 @@ async function chromiumSide(dir: string, db: string, conv: string, history: Mess
 const summarize = (xs: OpenResult[]): ColdOpenSide => ({
   ms: round(median(xs.map((x) => x.ms)), 1),
   ...(xs[0]?.storageOnlyMs !== undefined ? { storageOnlyMs: round(median(xs.map((x) => x.storageOnlyMs!)), 1) } : {}),
+  ...(xs[0]?.cryptoWaitMs !== undefined ? { cryptoWaitMs: round(median(xs.map((x) => x.cryptoWaitMs!)), 1) } : {}),
   heapMb: round(median(xs.map((x) => x.heapMb)), 1),
   ...(xs[0]?.rssMb !== undefined ? { rssMb: round(median(xs.map((x) => x.rssMb!)), 1) } : {}),
 });
@@ -281,7 +290,8 @@ export async function coldOpenBench(opts: BenchOptions): Promise<ColdOpenResult>
     for (let r = 0; r < runs; r++) {
       nodeMekong.push(await runChild<OpenResult>(SCRIPT, ['mekong', db, conv], { core: 1, nodeArgs: ['--expose-gc'] }));
       nodeY.push(await runChild<OpenResult>(SCRIPT, ['yjs', db, conv], { core: 1, nodeArgs: ['--expose-gc'] }));
-      log(`  node run ${r + 1}: mekong ${nodeMekong.at(-1)!.ms.toFixed(1)} ms (storage only ${nodeMekong.at(-1)!.storageOnlyMs!.toFixed(1)} ms), one Yjs doc ${nodeY.at(-1)!.ms.toFixed(0)} ms`);
+      const m = nodeMekong.at(-1)!;
+      log(`  node run ${r + 1}: mekong ${m.ms.toFixed(1)} ms (storage only ${m.storageOnlyMs!.toFixed(1)} ms, waiting for libsodium ${m.cryptoWaitMs!.toFixed(1)} ms), one Yjs doc ${nodeY.at(-1)!.ms.toFixed(0)} ms`);
     }
     const node = { mekong: summarize(nodeMekong), oneYjsDoc: summarize(nodeY), ratio: 0 };
     node.ratio = ratio(node.mekong.ms, node.oneYjsDoc.ms);

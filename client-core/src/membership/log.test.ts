@@ -1,19 +1,12 @@
 import { ErrorCode, type MembershipEntry, type MembershipOp, type MembershipState, MekongError } from '@mekong/schema';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { certifyDevice, cryptoReady, encodeDeviceCertificate, generateDeviceKeys, generateIdentity, toBase64url } from '../crypto';
+import { cryptoReady, toBase64url } from '../crypto';
 import type { DeviceSecrets } from '../keys/secrets';
 import { extendLog, signEntry, verifyLog } from './log';
+import { member, person } from './test-people';
 
 const CONV = 'group-1';
 
-function person(name: string): DeviceSecrets {
-  const identity = generateIdentity();
-  const device = generateDeviceKeys();
-  const cert = certifyDevice(identity, { userId: name, deviceId: `${name}-d1`, signPublicKey: device.signPublicKey, boxPublicKey: device.boxPublicKey, issuedAt: 1 });
-  return { userId: name, deviceId: `${name}-d1`, identity, device, backupKey: new Uint8Array(32) as never, certificate: toBase64url(encodeDeviceCertificate(cert)) };
-}
-
-const member = (p: DeviceSecrets, role: 'owner' | 'admin' | 'member') => ({ user: p.userId, identityKey: toBase64url(p.identity.publicKey), role });
 
 function code(fn: () => unknown): string {
   try {

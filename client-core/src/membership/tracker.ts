@@ -2,13 +2,16 @@
 // the signed log; this device fetches it, verifies every entry from the first one, keeps the
 // entries, and derives members, roles and epochs from them alone. New entries are signed on
 // top of the verified head and sent; a 409 means someone else appended first: fetch, verify,
-// reconsider, sign again.
+// reconsider, sign again. Beside the entries it keeps the state they verified to (verified.ts),
+// so a restart verifies only entries that state does not cover.
 import { ErrorCode, isMekongError, type LogResponse, type MembershipEntry, type MembershipOp, type MembershipState, MekongError } from '@mekong/schema';
+import { cryptoReady } from '../crypto';
 import type { ApiClient } from '../http/api';
 import type { DeviceSecrets } from '../keys/secrets';
 import { fromBytes, toBytes } from '../local/json';
 import type { StoragePort } from '../storage';
 import { extendLog, signEntry, verifyLog } from './log';
+import { decodeVerified, encodeVerified, verifiedKey } from './verified';
 
 const pad = (n: number) => String(n).padStart(8, '0');
 const entryKey = (conv: string, index: number) => `mlog/${conv}/${pad(index)}`;
@@ -78,18 +81,26 @@ export class MembershipTracker {
     private readonly now: () => number,
   ) {}
 
-  /** The verified state held locally (loads and re-verifies stored entries once per process). */
+  /**
+   * The verified state held locally: the state this device stored when it verified the entries,
+   * extended by verifying any stored entry it does not cover (all of them on a device that kept
+   * no state yet), once per process.
+   */
   async get(conv: string): Promise<MembershipState | undefined> {
     const hit = this.states.get(conv);
     if (hit) return hit;
-    const stored = await this.storage.range(entryPrefix(conv));
-    if (!stored.length) return undefined;
-    const state = verifyLog(
-      stored.map(([, v]) => fromBytes<MembershipEntry>(v)),
-      conv,
-    );
-    this.states.set(conv, state);
-    return state;
+    const known = decodeVerified(await this.storage.get(verifiedKey(conv)), conv);
+    const rest = await this.storage.range(entryPrefix(conv), known ? { after: entryKey(conv, known.length - 1) } : {});
+    let state = known;
+    if (rest.length) {
+      await cryptoReady();
+      const entries = rest.map(([, v]) => fromBytes<MembershipEntry>(v));
+      state = known ? extendLog(known, entries, conv) : verifyLog(entries, conv);
+      await this.storage.put(verifiedKey(conv), encodeVerified(state));
+    }
+    if (!state) return undefined;
+    this.states.set(conv, this.states.get(conv) ?? state);
+    return this.states.get(conv);
   }
 
   /** When the current epoch started (the author's clock on the entry that started it), 0 when unknown. */
@@ -141,7 +152,7 @@ export class MembershipTracker {
         if (!theirs) throw err;
         return theirs;
       }
-      await this.store(conv, [entry]);
+      await this.store(conv, [entry], state);
       this.states.set(conv, state);
       return state;
     });
@@ -173,7 +184,7 @@ export class MembershipTracker {
           state = (await this.fetchNew(conv, state)) ?? state;
           continue;
         }
-        await this.store(conv, [entry]);
+        await this.store(conv, [entry], next);
         this.states.set(conv, next);
         return { state: next, entry };
       }
@@ -185,7 +196,7 @@ export class MembershipTracker {
   async forget(conv: string): Promise<void> {
     this.states.delete(conv);
     const stored = await this.storage.range(entryPrefix(conv));
-    await this.storage.batch(stored.map(([key]) => ({ type: 'del' as const, key })));
+    await this.storage.batch([...stored.map(([key]) => ({ type: 'del' as const, key })), { type: 'del' as const, key: verifiedKey(conv) }]);
   }
 
   private async fetchNew(conv: string, known: MembershipState | undefined): Promise<MembershipState | undefined> {
@@ -201,13 +212,17 @@ export class MembershipTracker {
       if (after + res.entries.length >= res.length) break;
     }
     if (!fresh.length) return known;
-    await this.store(conv, fresh);
+    await this.store(conv, fresh, state!);
     this.states.set(conv, state!);
     return state;
   }
 
-  private async store(conv: string, entries: MembershipEntry[]): Promise<void> {
-    await this.storage.batch(entries.map((e) => ({ type: 'put' as const, key: entryKey(conv, e.index), value: toBytes(e) })));
+  /** Newly verified entries and the state they verified to, in one batch: the state never covers an entry that is not stored. */
+  private async store(conv: string, entries: MembershipEntry[], state: MembershipState): Promise<void> {
+    await this.storage.batch([
+      ...entries.map((e) => ({ type: 'put' as const, key: entryKey(conv, e.index), value: toBytes(e) })),
+      { type: 'put' as const, key: verifiedKey(conv), value: encodeVerified(state) },
+    ]);
   }
 
   /** One log operation at a time per conversation. */

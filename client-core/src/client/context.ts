@@ -1,0 +1,74 @@
+// What the parts of the client share: its options, the services a logged-in device runs, and the
+// few client callbacks that groups, followed conversations and relay frames need.
+import type { ApiClient } from '../http/api';
+import type { DeviceDirectory } from '../keys/directory';
+import type { KeyManager } from '../keys/manager';
+import type { DeviceSecrets } from '../keys/secrets';
+import type { MembershipTracker } from '../membership/tracker';
+import type { EphemeralChannel } from '../presence';
+import type { StoragePort } from '../storage';
+import type { ConnectionStatus, RelayConnection } from '../sync/connection';
+import type { Replica } from '../sync/replica';
+import type { Transport } from '../transport/port';
+import type { Session, UserProfile } from './types';
+
+export interface ClientOptions {
+  /** Base URL of the Mekong server, e.g. `https://chat.example.com` or `http://localhost:8787`. */
+  server: string;
+  /**
+   * Base URL of the relay when it is served apart from the API, e.g. `https://sync.example.com`;
+   * the client connects to `/sync` there. Default: `server`.
+   */
+  relay?: string;
+  storage: StoragePort;
+  /** Defaults to the global WebSocket (browsers); pass the `ws` transport in Node (see `@mekong/client-core/node`). */
+  transport?: Transport;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** How often to look for conversations started by others, while online. Default 5 s. */
+  pollIntervalMs?: number;
+  snapshotEvery?: number;
+  /** Reconnect backoff bounds in ms (default 250 ms to 15 s). */
+  reconnect?: { minMs?: number; maxMs?: number };
+  /** Periodic key rotation: a new epoch after this long (default 7 days) or this many updates in one epoch (default 10,000). */
+  rotation?: { afterMs?: number; afterUpdates?: number };
+}
+
+/** The services of a logged-in device, from `start` to `stop`. */
+export interface Running {
+  secrets: DeviceSecrets;
+  directory: DeviceDirectory;
+  keys: KeyManager;
+  memberships: MembershipTracker;
+  connection: RelayConnection;
+  replicas: Map<string, Replica>;
+  poll: ReturnType<typeof setInterval> | null;
+  /** the relay connection and polling start on this timer, after the first page could be read */
+  syncSoon: ReturnType<typeof setTimeout> | null;
+  /** typing signals (encrypted, relayed, never stored) */
+  ephemeral: EphemeralChannel;
+  /** stop following the browser's online/offline events */
+  unwatchNetwork: (() => void) | null;
+}
+
+/** The client as its parts see it. */
+export interface ClientContext {
+  readonly opts: ClientOptions;
+  readonly api: ApiClient;
+  readonly now: () => number;
+  /** The running services, or null while logged out or closed. */
+  run(): Running | null;
+  /** The running services; throws UNAUTHENTICATED while logged out. */
+  requireRun(): Running;
+  /** The logged-in session; call after `requireRun`. */
+  session(): Session;
+  status(): ConnectionStatus;
+  findUser(username: string): Promise<UserProfile>;
+  profile(userId: string): Promise<UserProfile>;
+  /** A profile already known on this device, without asking the server. */
+  knownProfile(userId: string): { username: string; displayName: string } | undefined;
+  report(err: unknown): void;
+  /** Tell the app that the conversation list changed. */
+  conversationsChanged(): void;
+  refreshConversations(): Promise<void>;
+}
