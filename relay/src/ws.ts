@@ -25,6 +25,7 @@ const toBytes = (data: RawData): Uint8Array =>
   Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 
 const BINARY = { binary: true } as const;
+const uncork = (socket: WsRelaySocket) => socket.flush();
 
 /**
  * The relay's side of one socket. A class rather than an object literal of arrow functions: an idle
@@ -32,10 +33,29 @@ const BINARY = { binary: true } as const;
  * (about 1 KB of heap per connection, measured by bench/capacity.ts).
  */
 class WsRelaySocket implements RelaySocket {
-  constructor(private readonly ws: WebSocket) {}
+  private corked = false;
 
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly stream: Duplex,
+  ) {}
+
+  /**
+   * Frames sent in one run of the event loop's job queues (the acks and updates of one group commit)
+   * leave in one write: the stream is corked at the first and uncorked once the queues are empty.
+   */
   send(data: Uint8Array): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(uncork, this);
+    }
     this.ws.send(data, BINARY);
+  }
+
+  flush(): void {
+    this.corked = false;
+    this.stream.uncork();
   }
 
   close(code: number, reason: string): void {
@@ -62,7 +82,7 @@ export function attachWebSocket(relay: Pick<Relay, 'accept'>, server: Server, op
   const bind = (ws: WebSocket, req: IncomingMessage) => {
     // X-Forwarded-For counts only as far as proxies the host trusts wrote it (setTrustedProxies)
     const ip = clientAddress(trustedProxiesOf(server), req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    const handle = relay.accept(new WsRelaySocket(ws), { ip });
+    const handle = relay.accept(new WsRelaySocket(ws, req.socket), { ip });
     alive.add(ws);
     ws.on('pong', onPong);
     ws.on('message', (data, isBinary) => handle.onMessage(toBytes(data), isBinary));
