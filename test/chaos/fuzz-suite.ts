@@ -2,7 +2,8 @@
 // `npm test`, fuzz.chaos.test.ts the full run. One real server in this process (SQLite, relay on
 // /sync); users: `recorder` (whose real traffic seeds the HTTP bodies), `fuzzer` (whose token the
 // HTTP fuzzer uses), `carol` (frame fuzzing on a raw socket) and `alice`/`bob` (poison updates).
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Conversation, MekongClient } from '@mekong/client-core';
 import { createNodeClient } from '@mekong/client-core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,8 @@ export interface FuzzSizes {
   allClassicPoisons: boolean;
   /** Printed with the results. */
   label: string;
+  /** Where the figures of the run are written as JSON (the full run keeps them for bench/REPORT.md). */
+  resultsFile?: string;
 }
 
 const SEED = Number(process.env.MEKONG_FUZZ_SEED ?? Date.now() % 1_000_000);
@@ -30,6 +33,17 @@ const accessToken = (c: MekongClient) => (c as unknown as { api: { freshAccessTo
 const LAST = new Set<RouteKey>(['POST /api/users/logout', 'DELETE /api/users/me/devices/:id']);
 
 export function defineFuzzSuite(sizes: FuzzSizes): void {
+  const figures: Record<string, unknown> = { at: new Date().toISOString(), seed: SEED, label: sizes.label };
+  /** Prints one suite's figures as a JSON line and keeps them for the results file. */
+  const record = (summary: { suite: string } & Record<string, unknown>) => {
+    console.log(JSON.stringify(summary));
+    figures[summary.suite] = summary;
+  };
+  afterAll(() => {
+    if (!sizes.resultsFile) return;
+    mkdirSync(dirname(sizes.resultsFile), { recursive: true });
+    writeFileSync(sizes.resultsFile, `${JSON.stringify(figures, null, 2)}\n`);
+  });
   describe(`hostile input (${sizes.label}, seed ${SEED}; MEKONG_FUZZ_SEED repeats it)`, () => {
     let server: TestServer;
     const clients: MekongClient[] = [];
@@ -121,7 +135,7 @@ export function defineFuzzSuite(sizes: FuzzSizes): void {
         }
         if (!(await healthy())) failures.push(`${route}: /healthz failed afterwards`);
       }
-      console.log(JSON.stringify({ suite: 'fuzz-http', label: sizes.label, seed: SEED, routes: order.length, requests: sent, statuses: counts, failures: failures.length }));
+      record({ suite: 'fuzz-http', label: sizes.label, seed: SEED, routes: order.length, requests: sent, statuses: counts, failures: failures.length });
       expect(failures.slice(0, 30)).toEqual([]);
     });
 
@@ -142,7 +156,7 @@ export function defineFuzzSuite(sizes: FuzzSizes): void {
         }
         if (!(await healthy())) failures.push(`${type}: /healthz failed afterwards`);
       }
-      console.log(JSON.stringify({ suite: 'fuzz-frames', label: sizes.label, seed: SEED, types: UP_TYPES.length, ...totals, failures: failures.length }));
+      record({ suite: 'fuzz-frames', label: sizes.label, seed: SEED, types: UP_TYPES.length, ...totals, failures: failures.length });
       expect(failures.slice(0, 30)).toEqual([]);
       // the relay still does its job for the same user
       const chat = await carol.open(carolConv);
@@ -192,7 +206,7 @@ export function defineFuzzSuite(sizes: FuzzSizes): void {
       for (let k = 1; k <= batches.length; k++) expect(texts).toContain(`after poison batch ${k}`);
       expect(texts.filter((t) => t === 'before the poison')).toHaveLength(1);
       const refused = problems.filter((p) => /UPDATE_REJECTED|not a valid document update|trailing bytes/.test(`${(p as { code?: string }).code} ${p.message}`)).length;
-      console.log(JSON.stringify({ suite: 'fuzz-poison', label: sizes.label, seed: SEED, poisons: poisons.length, refused, problems: problems.length, slowestBatchMs: Math.round(slowest.ms), slowestBatch: slowest.what }));
+      record({ suite: 'fuzz-poison', label: sizes.label, seed: SEED, poisons: poisons.length, refused, problems: problems.length, slowestBatchMs: Math.round(slowest.ms), slowestBatch: slowest.what });
       expect(refused, 'the malformed updates were refused and reported').toBeGreaterThan(0);
     });
   });
