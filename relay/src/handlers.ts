@@ -49,7 +49,7 @@ export async function startPush(conn: Connection, { conv, counter, envelope }: P
     }
     if (fault === 'after-commit') die(`after committing ${conv} seq ${stored.seq}, before its ack`);
     if (fault === 'mid-fanout') armFanout(conv, stored.seq);
-    conn.send({ type: 'ack', conv, counter, seq: stored.seq });
+    conn.sendAck(conv, counter, stored.seq);
     // a resend (stored.duplicate) is published again: the relay that first stored it may have died
     // before publishing, and a conversation with no later traffic shows its followers no gap to fill;
     // receivers drop a seq they already have. Not awaited: publishes leave in order all the same, and

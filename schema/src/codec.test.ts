@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeDown, encodeDown, type Down } from './down';
+import { decodeDown, type Down, encodeCheckedDown, encodeDown } from './down';
 import { ErrorCode, MekongError } from './errors';
 import { MAX_UPDATE_BYTES } from './limits';
 import { decodeUp, encodeUp, type Up } from './up';
@@ -45,6 +45,8 @@ describe('frame codec', () => {
   it('round-trips every up and down frame', () => {
     for (const f of ups) expect(decodeUp(encodeUp(f))).toEqual(f);
     for (const f of downs) expect(decodeDown(encodeDown(f))).toEqual(f);
+    // the unchecked encoder (for values checked on the way in) writes the very same bytes
+    for (const f of downs) expect(encodeCheckedDown(f)).toEqual(encodeDown(f));
   });
 
   it('is compact: a 300-byte push costs under 10 bytes of framing', () => {

@@ -48,6 +48,11 @@ const codec = frameUnion<Down>([...DOWN_FRAMES], MAX_FRAME_BYTES);
 
 /** Encode a relay→client frame. */
 export const encodeDown = (frame: Down): Uint8Array => codec.encode(frame);
+/**
+ * Encode a relay→client frame whose values were all checked already (the relay's acks and updates:
+ * conv, counter and envelope from a decoded push, seq from the log), skipping the schema check.
+ */
+export const encodeCheckedDown = (frame: Down): Uint8Array => codec.encodeChecked(frame);
 /** Decode a relay→client frame. Throws MALFORMED_FRAME or FRAME_TOO_LARGE, never anything else. */
 export const decodeDown = (bytes: Uint8Array): Down => codec.decode(bytes);
 export const DOWN_DESCRIPTORS = codec.descriptors;

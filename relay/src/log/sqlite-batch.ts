@@ -70,9 +70,37 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
     return { seq: Number(head), duplicate: false };
   };
 
-  /** Every append in one transaction, no savepoints: the common case, when none of them fails. */
-  const runTogether = (batch: Pending[], createdAt: number): Outcome[] =>
-    database.transaction(() => batch.map((p): Outcome => ({ ok: appendOne(p, createdAt) }))).immediate();
+  /**
+   * Every append in one transaction, no savepoints: the common case, when none of them fails. Inside
+   * the write lock the head of each conversation is read once and counted on here, and an append is
+   * one insert that does nothing for a resend (found by the dedup key, then answered with its seq).
+   */
+  const runTogether = (batch: Pending[], createdAt: number): Outcome[] => {
+    const s = stmts();
+    return database
+      .transaction(() => {
+        const heads = new Map<string, { head: number; read: number }>();
+        const outcomes = batch.map((p): Outcome => {
+          let h = heads.get(p.conv);
+          if (!h) {
+            const row = s.head.get(p.conv) as { head: number } | undefined;
+            const head = Number(row?.head ?? 0);
+            h = { head, read: head };
+            heads.set(p.conv, h);
+          }
+          const seq = h.head + 1;
+          if (s.insertNew.run(p.conv, seq, p.device, p.counter, p.envelope, createdAt).changes === 1) {
+            h.head = seq;
+            return { ok: { seq, duplicate: false } };
+          }
+          const existing = s.dedup.get(p.conv, p.device, p.counter) as { seq: number };
+          return { ok: { seq: Number(existing.seq), duplicate: true } };
+        });
+        for (const [conv, h] of heads) if (h.head !== h.read) s.setHead.run(conv, h.head);
+        return outcomes;
+      })
+      .immediate();
+  };
 
   /** Each append in its own savepoint, so one that fails rejects alone and the others commit. */
   const runApart = (batch: Pending[], createdAt: number): Outcome[] => {
@@ -157,6 +185,11 @@ function prepare(database: Database.Database) {
       'insert into relay_heads (conv, head) values (?, 1) on conflict (conv) do update set head = relay_heads.head + 1 returning head',
     ),
     insert: database.prepare('insert into relay_log (conv, seq, device, counter, envelope, created_at) values (?, ?, ?, ?, ?, ?)'),
+    insertNew: database.prepare(
+      'insert into relay_log (conv, seq, device, counter, envelope, created_at) values (?, ?, ?, ?, ?, ?) on conflict (conv, device, counter) do nothing',
+    ),
+    head: database.prepare('select head from relay_heads where conv = ?'),
+    setHead: database.prepare('insert into relay_heads (conv, head) values (?, ?) on conflict (conv) do update set head = excluded.head'),
     repair: database.prepare('update relay_heads set head = max(head, coalesce((select max(seq) from relay_log where conv = ?), 0)) where conv = ?'),
   };
 }
