@@ -45,6 +45,31 @@ export interface MekongSetUp {
 }
 
 const UPDATE_TAG = 66; // UpdateFrame
+const ERROR_TAG = 70; // ErrorFrame
+
+/** Reads a varuint (7 bits a byte, low first) at `at`; returns the value and the next offset. */
+function varUint(f: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 1;
+  for (;;) {
+    const b = f[at++]!;
+    value += (b & 0x7f) * shift;
+    if (b < 0x80) return [value, at];
+    shift *= 128;
+  }
+}
+
+/**
+ * The envelope of an update frame (tag, conv as varstring, seq as varuint, envelope as varbytes),
+ * read in place: the generator tells messages apart without the full decoder's checks, which the
+ * sampled frames still get (updateOf).
+ */
+function envelopeOfUpdate(f: Uint8Array): Uint8Array {
+  const [convLength, afterLength] = varUint(f, 1);
+  const [, afterSeq] = varUint(f, afterLength + convLength);
+  const [envelopeLength, at] = varUint(f, afterSeq);
+  return f.subarray(at, at + envelopeLength);
+}
 /**
  * Sampled members check the signature and decrypt one update frame in this many (~400 µs each);
  * the rest are identified by their clear header. Checking all of them made the generator's single
@@ -148,11 +173,10 @@ export function mekongProtocol(relays: string[], conv: string, accounts: MekongA
     isMessage: (f) => f[0] === UPDATE_TAG,
     // the envelope's clear header names the sending device and its counter (k + 1)
     checkEvery: CHECK_EVERY,
+    isError: (f) => f[0] === ERROR_TAG,
     identify(f) {
       if (f[0] !== UPDATE_TAG) return undefined;
-      const d = decodeDown(f);
-      if (d.type !== 'update') return undefined;
-      const header = readEnvelopeHeader(d.envelope);
+      const header = readEnvelopeHeader(envelopeOfUpdate(f));
       const sender = senderOf.get(header.device);
       return sender === undefined ? undefined : { sender, k: header.counter - 1 };
     },

@@ -32,6 +32,8 @@ export interface Protocol {
    */
   identify?(frame: Uint8Array): { sender: number; k: number } | undefined;
   readonly checkEvery?: number;
+  /** With identify: whether a frame that carries no message is an error (only those are decoded then). */
+  isError?(frame: Uint8Array): boolean;
   /** Releases what the protocol set up for the room (nothing for most). */
   close?(): Promise<void>;
 }
@@ -133,7 +135,7 @@ export class Room {
       sock.onFrame = (f) => {
         const id = identify(f);
         if (!id) {
-          this.protocol.updateOf(f); // other frames: the protocol notes errors
+          if (this.protocol.isError?.(f) ?? true) this.protocol.updateOf(f); // the protocol notes errors
           return;
         }
         this.seen(i, `s${id.sender}-${id.k}`, performance.now());

@@ -75,61 +75,58 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
    * the write lock the head of each conversation is read once and counted on here, and an append is
    * one insert that does nothing for a resend (found by the dedup key, then answered with its seq).
    */
-  const runTogether = (batch: Pending[], createdAt: number): Outcome[] => {
+  const together = (batch: Pending[], createdAt: number): Outcome[] => {
     const s = stmts();
-    return database
-      .transaction(() => {
-        const heads = new Map<string, { head: number; read: number }>();
-        const outcomes = batch.map((p): Outcome => {
-          let h = heads.get(p.conv);
-          if (!h) {
-            const row = s.head.get(p.conv) as { head: number } | undefined;
-            const head = Number(row?.head ?? 0);
-            h = { head, read: head };
-            heads.set(p.conv, h);
-          }
-          const seq = h.head + 1;
-          if (s.insertNew.run(p.conv, seq, p.device, p.counter, p.envelope, createdAt).changes === 1) {
-            h.head = seq;
-            return { ok: { seq, duplicate: false } };
-          }
-          const existing = s.dedup.get(p.conv, p.device, p.counter) as { seq: number };
-          return { ok: { seq: Number(existing.seq), duplicate: true } };
-        });
-        for (const [conv, h] of heads) if (h.head !== h.read) s.setHead.run(conv, h.head);
-        return outcomes;
-      })
-      .immediate();
+    const heads = new Map<string, { head: number; read: number }>();
+    const outcomes = batch.map((p): Outcome => {
+      let h = heads.get(p.conv);
+      if (!h) {
+        const row = s.head.get(p.conv) as { head: number } | undefined;
+        const head = Number(row?.head ?? 0);
+        h = { head, read: head };
+        heads.set(p.conv, h);
+      }
+      const seq = h.head + 1;
+      if (s.insertNew.run(p.conv, seq, p.device, p.counter, p.envelope, createdAt).changes === 1) {
+        h.head = seq;
+        return { ok: { seq, duplicate: false } };
+      }
+      const existing = s.dedup.get(p.conv, p.device, p.counter) as { seq: number };
+      return { ok: { seq: Number(existing.seq), duplicate: true } };
+    });
+    for (const [conv, h] of heads) if (h.head !== h.read) s.setHead.run(conv, h.head);
+    return outcomes;
   };
 
   /** Each append in its own savepoint, so one that fails rejects alone and the others commit. */
-  const runApart = (batch: Pending[], createdAt: number): Outcome[] => {
+  const apart = (batch: Pending[], createdAt: number): Outcome[] => {
     const s = stmts();
     const outcomes: Outcome[] = [];
-    const one = database.transaction((p: Pending) => appendOne(p, createdAt));
-    database
-      .transaction(() => {
-        for (const p of batch) {
-          try {
-            outcomes.push({ ok: one(p) });
-          } catch (err) {
-            if (retryCause(err) !== 'seq') {
-              outcomes.push({ err });
-              continue;
-            }
-            // the head row lags the log (rows written by an older relay): raise it and try once more
-            s.repair.run(p.conv, p.conv);
-            try {
-              outcomes.push({ ok: one(p) });
-            } catch (again) {
-              outcomes.push({ err: again });
-            }
-          }
+    const one = (p: Pending) => savepoint(p, createdAt);
+    for (const p of batch) {
+      try {
+        outcomes.push({ ok: one(p) });
+      } catch (err) {
+        if (retryCause(err) !== 'seq') {
+          outcomes.push({ err });
+          continue;
         }
-      })
-      .immediate();
+        // the head row lags the log (rows written by an older relay): raise it and try once more
+        s.repair.run(p.conv, p.conv);
+        try {
+          outcomes.push({ ok: one(p) });
+        } catch (again) {
+          outcomes.push({ err: again });
+        }
+      }
+    }
     return outcomes;
   };
+
+  // transaction wrappers made once (making one per batch cost about 4 µs); nested, one is a savepoint
+  const runTogether = database.transaction(together).immediate;
+  const runApart = database.transaction(apart).immediate;
+  const savepoint = database.transaction(appendOne);
 
   const run = (batch: Pending[]): Outcome[] => {
     const createdAt = now();
