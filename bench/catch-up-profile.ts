@@ -23,7 +23,7 @@ const AEAD = /chacha|poly1305|aead/i;
 const STAGES: Array<[stage: string, test: (frames: Frame[]) => boolean]> = [
   ['storage writes and reads (SQLite)', (fs) => has(fs, (_f, u) => u.includes('storage/sqlite') || u.includes('better-sqlite3'))],
   ['message signatures (Ed25519, one per message)', (fs) => has(fs, (f) => f === 'verifyMessage')],
-  ['message signatures: canonical bytes and author lookup', (fs) => has(fs, (f) => f === 'verifyAuthor' || f === 'canonicalMessage')],
+  ['message signatures: canonical bytes and author lookup', (fs) => has(fs, (f, u) => (f === 'verify' && u.includes('author-check')) || f === 'canonicalMessage')],
   ['envelope signatures (Ed25519, one per update)', (fs) => has(fs, (f) => f === 'openEnvelope') && inWasm(fs, ED25519)],
   ['decryption (XChaCha20-Poly1305)', (fs) => has(fs, (f) => f === 'openEnvelope') && inWasm(fs, AEAD)],
   ['envelope open (signature + decryption, not split)', (fs) => has(fs, (f) => f === 'openEnvelope')],

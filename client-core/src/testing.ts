@@ -16,6 +16,7 @@ export {
   readEnvelopeHeader,
   sealEnvelope,
   sealEpochKey,
+  signMessage,
   toBase64url,
 } from './crypto';
 export { signEntry } from './membership/log';

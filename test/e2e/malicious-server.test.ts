@@ -18,11 +18,13 @@ import {
   sealEnvelope,
   sealEpochKey,
   signEntry,
+  signMessage,
   toBase64url,
 } from '@mekong/client-core/testing';
-import type { MembershipState } from '@mekong/schema';
+import { canonicalMessage, type MembershipState, type Message } from '@mekong/schema';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { eventually, newClient, startTestServer, type TestServer } from '../helpers';
 
 interface Internals {
@@ -278,5 +280,43 @@ describe('a malicious server', () => {
     (clients.minh as unknown as { dropConnection(): void }).dropConnection();
     await eventually(() => problems.minh!.slice(before).filter((p) => ['BAD_SIGNATURE', 'WRONG_CONTEXT', 'MALFORMED_ENVELOPE', 'DECRYPT_FAILED'].includes((p as { code?: string }).code ?? '')).length >= 2, 20_000, 'both refused');
     expect(await texts('minh', g)).toEqual(['genuine']);
+  });
+
+  it('serves a snapshot in which a member forged a message in another member’s name: it is never shown', async () => {
+    const g = await groupWith('lan', 'forged-snapshot', ['minh', 'eve']);
+    await (await clients.lan!.open(g)).send('genuine');
+    await eventually(async () => (await texts('minh', g)).includes('genuine'), 20_000, 'minh reads');
+    // eve, a member, writes a snapshot holding a message in lan's name signed by her own device,
+    // and one of her own; the relay serves it to minh as the latest snapshot when he catches up
+    const eve = secrets('eve');
+    const keys = await epochKeys('eve', g);
+    const epoch = Math.max(...keys.keys());
+    const sign = (m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(eve.device.signSecretKey, canonicalMessage(g, m))) });
+    const doc = new Y.Doc();
+    const soon = Date.now() + 60_000;
+    const forged = sign({ id: 'forged-in-lan-name', author: { user: ids.lan!, device: devicesOf(ids.lan!)[0]! }, kind: 'text', body: 'chuyển khoản cho eve', sentAt: soon + 1 });
+    const honest = sign({ id: 'eve-own', author: { user: ids.eve!, device: eve.deviceId }, kind: 'text', body: 'eve nói', sentAt: soon });
+    doc.getMap('messages').set(forged.id, forged);
+    doc.getMap('messages').set(honest.id, honest);
+    const head = Number((db.prepare('SELECT head FROM relay_heads WHERE conv = ?').get(g) as { head: number | bigint }).head);
+    const snapshot = sealEnvelope({ kind: 'snapshot', conv: g, epoch, device: eve.deviceId, counter: head + 1 }, Y.encodeStateAsUpdate(doc), keys.get(epoch)! as never, eve.device.signSecretKey);
+    const seq = forceRelayEnvelope(g, snapshot);
+    db.prepare('INSERT OR REPLACE INTO relay_snapshots (conv, seq, device, envelope, created_at) VALUES (?, ?, ?, ?, ?)').run(g, seq, eve.deviceId, Buffer.from(snapshot), Date.now());
+    const before = problems.minh!.length;
+    // everything an open conversation shows while minh catches up, as it shows it
+    const open = await clients.minh!.open(g);
+    const seen = new Set<string>();
+    open.subscribe((list) => {
+      for (const m of list) seen.add(`${m.from.userId}:${m.text}`);
+    });
+    (clients.minh as unknown as { dropConnection(): void }).dropConnection();
+    await eventually(async () => (await texts('minh', g)).includes('eve nói'), 20_000, 'minh applies the snapshot');
+    await eventually(() => seen.has(`${ids.eve}:eve nói`), 20_000, 'the open conversation to show it');
+    open.close();
+    expect([...seen].some((line) => line.includes('chuyển khoản'))).toBe(false);
+    expect(await texts('minh', g)).toEqual(['genuine', 'eve nói']);
+    const summary = (await clients.minh!.conversations()).find((c) => c.id === g);
+    expect(summary?.lastMessage).toMatchObject({ text: 'eve nói', from: { userId: ids.eve } });
+    expect(problems.minh!.slice(before).map((p) => (p as { code?: string }).code)).toContain('BAD_SIGNATURE');
   });
 });

@@ -1,7 +1,9 @@
 // A window onto one conversation for an app: newest messages first loaded from the local index,
-// then kept current as the replica applies local and remote changes.
+// then kept current as the replica applies local and remote changes. Every entry it shows has a
+// verified author signature: pages come from `Replica.page`, which checks entries applied in bulk
+// first, and the replica announces changes only for checked entries.
 import { ErrorCode, MekongError } from '@mekong/schema';
-import { type MessageEntry, readEntries, readEntry } from '../sync/entries';
+import type { MessageEntry } from '../sync/entries';
 import type { Replica } from '../sync/replica';
 import type { StoragePort } from '../storage';
 import type { Conversation, MessageView, UserProfile } from './types';
@@ -34,7 +36,7 @@ export class ConversationView implements Conversation {
 
   static async open(deps: ViewDeps): Promise<ConversationView> {
     const v = new ConversationView(deps);
-    v.window = await readEntries(deps.storage, deps.replica.id, PAGE);
+    v.window = await deps.replica.page(PAGE);
     v.views = v.window.map((e) => v.view(e));
     return v;
   }
@@ -53,7 +55,7 @@ export class ConversationView implements Conversation {
   async loadOlder(count = PAGE): Promise<boolean> {
     const first = this.window[0];
     if (!first) return false;
-    const older = await readEntries(this.deps.storage, this.id, count, { sentAt: first.sentAt, id: first.id });
+    const older = await this.deps.replica.page(count, { sentAt: first.sentAt, id: first.id });
     if (older.length === 0) return false;
     this.window = [...older, ...this.window];
     this.views = [...older.map((e) => this.view(e)), ...this.views];
@@ -112,15 +114,7 @@ export class ConversationView implements Conversation {
 
   async pinned(): Promise<MessageView[]> {
     this.assertOpen();
-    const ids = await this.deps.replica.pinned();
-    const doc = await this.deps.replica.ensureDoc();
-    const out: MessageView[] = [];
-    for (const id of ids) {
-      const m = doc.message(id);
-      const e = m && (await readEntry(this.deps.storage, this.id, m.sentAt, m.id));
-      if (e) out.push(this.view(e));
-    }
-    return out;
+    return (await this.deps.replica.pinnedEntries()).map((e) => this.view(e));
   }
 
   subscribe(cb: (messages: MessageView[]) => void): () => void {
@@ -150,6 +144,7 @@ export class ConversationView implements Conversation {
     if (this.closed) return;
     let changed = false;
     for (const e of entries) {
+      if (e.unchecked) continue; // never shown before its signature is checked (the replica does not send these)
       const at = this.position(e);
       if (at < this.window.length && this.window[at]!.id === e.id) {
         this.window[at] = e;

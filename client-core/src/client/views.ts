@@ -1,7 +1,7 @@
 // How the app sees its conversations: the list with unread counts and last messages, and the
 // open conversation views, which receive new message entries as the replicas apply them.
 import { fromBytes, toBytes } from '../local/json';
-import { type MessageEntry, readEntries } from '../sync/entries';
+import type { MessageEntry } from '../sync/entries';
 import type { Replica } from '../sync/replica';
 import type { ClientContext } from './context';
 import { ConversationView } from './conversation-view';
@@ -34,10 +34,11 @@ export class Views {
     const me = this.ctx.session().userId;
     const out: ConversationSummary[] = [];
     for (const r of run.replicas.values()) {
-      const [last] = await readEntries(storage, r.id, 1);
+      // previews and unread counts come from verified entries only (see Replica.page)
+      const recent = await r.page(100);
+      const last = recent.at(-1);
       const seen = await storage.get(seenKey(r.id));
       const seenAt = seen ? fromBytes<number>(seen) : 0;
-      const recent = await readEntries(storage, r.id, 100);
       const unread = recent.filter((e) => e.sentAt > seenAt && e.author.user !== me).length;
       const flagged = this.following.unverified.get(r.id);
       const base = { id: r.id, unread, ...(last ? { lastMessage: this.viewOf(r.id, last) } : {}), ...(flagged?.length ? { unverifiedMembers: flagged } : {}) };
@@ -77,7 +78,7 @@ export class Views {
     // reading a conversation marks it seen on this device
     const origMarkRead = v.markRead.bind(v);
     v.markRead = async () => {
-      const [last] = await readEntries(storage, replica.id, 1);
+      const [last] = await replica.page(1);
       if (last) await storage.put(seenKey(replica.id), toBytes(last.sentAt));
       await origMarkRead();
       this.ctx.conversationsChanged();

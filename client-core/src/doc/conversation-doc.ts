@@ -71,9 +71,12 @@ export class ConversationDoc {
     });
   }
 
-  /** Apply stored state without validation (it was validated when it first arrived). */
-  loadTrusted(update: Uint8Array): void {
-    Y.applyUpdate(this.doc, update, LOCAL);
+  /** Apply stored state without validation (it was validated when it first arrived), in one transaction. */
+  loadTrusted(updates: Uint8Array | Uint8Array[]): void {
+    const list = Array.isArray(updates) ? updates : [updates];
+    this.doc.transact(() => {
+      for (const u of list) Y.applyUpdate(this.doc, u, LOCAL);
+    }, LOCAL);
     this.changed = emptyChange();
   }
 

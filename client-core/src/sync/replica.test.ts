@@ -1,133 +1,11 @@
 // Message actions through real replicas: sign, encrypt, log, decrypt, verify. A tiny in-memory
 // relay assigns sequence numbers and fans out; a hostile member writes forged versions by hand.
-import { canonicalMessage, ErrorCode, type Message, MekongError, type Up } from '@mekong/schema';
+import { ErrorCode } from '@mekong/schema';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  cryptoReady,
-  type DeviceKeyPair,
-  fromBase64url,
-  type EpochKey,
-  generateDeviceKeys,
-  generateEpochKey,
-  sealEnvelope,
-  signMessage,
-  toBase64url,
-} from '../crypto';
-import type { DeviceDirectory } from '../keys/directory';
-import type { KeyManager } from '../keys/manager';
-import type { DeviceSecrets } from '../keys/secrets';
-import type { ConvMembers } from '../membership/tracker';
-import { createMemoryStorage, type StoragePort } from '../storage';
-import { readEntries } from './entries';
-import { Replica } from './replica';
+import { fromBase64url, sealEnvelope } from '../crypto';
+import { CONV, prepareParties, setup, signAs, USERS, withoutSig } from './test-support';
 
-const CONV = 'conv-1';
-const USERS = ['alice', 'bob', 'mallory'] as const;
-type User = (typeof USERS)[number];
-
-interface Party {
-  replica: Replica;
-  storage: StoragePort;
-  device: DeviceKeyPair;
-  problems: MekongError[];
-}
-
-let epochKey: EpochKey;
-const devices = new Map<User, DeviceKeyPair>();
-
-beforeAll(async () => {
-  await cryptoReady();
-  epochKey = generateEpochKey();
-  for (const u of USERS) devices.set(u, generateDeviceKeys());
-});
-
-let clock = 1_000;
-const members: ConvMembers = {
-  current: [...USERS],
-  epoch: 1,
-  holders: () => [...USERS],
-  ever: [...USERS],
-  identityKey: () => undefined,
-  role: (u) => ((USERS as readonly string[]).includes(u) ? 'member' : undefined),
-  kind: 'group',
-};
-
-/** Three members on one in-memory relay: a push is logged, acknowledged and fanned out at once. */
-async function setup() {
-  const log: Uint8Array[] = [];
-  const parties = new Map<User, Party>();
-  const offline = new Set<User>();
-  const fanOut = (from: User | null, env: Uint8Array) => {
-    log.push(env);
-    for (const [u, p] of parties) if (u !== from) p.replica.onUpdate(log.length, env);
-    return log.length;
-  };
-  const directory = {
-    async device(deviceId: string, candidates: string[]) {
-      for (const [u, d] of devices) {
-        if (`${u}-dev` === deviceId && candidates.includes(u)) return { deviceId, userId: u, signPublicKey: d.signPublicKey, boxPublicKey: d.boxPublicKey };
-      }
-      throw new MekongError(ErrorCode.UNKNOWN_DEVICE, 'unknown device');
-    },
-  } as unknown as DeviceDirectory;
-  // epoch 2 exists (someone rotated) but this device has not received its key until `learn(2)`
-  const epochs = new Map<number, EpochKey>([[1, epochKey]]);
-  const later = new Map<number, EpochKey>([[2, generateEpochKey()]]);
-  const keys = {
-    current: async () => ({ epoch: 1, key: epochKey }),
-    async epochKey(_conv: string, epoch: number) {
-      const k = epochs.get(epoch);
-      if (!k) throw new MekongError(ErrorCode.UNKNOWN_EPOCH, 'no key for that epoch yet');
-      return k;
-    },
-  } as unknown as KeyManager;
-  const learn = (epoch: number) => epochs.set(epoch, later.get(epoch)!);
-  for (const u of USERS) {
-    const storage = createMemoryStorage();
-    const problems: MekongError[] = [];
-    const secrets = { userId: u, deviceId: `${u}-dev`, device: devices.get(u)! } as DeviceSecrets;
-    let replica!: Replica;
-    const send = (f: Up) => {
-      if (offline.has(u)) return false;
-      if (f.type !== 'push') return true;
-      const seq = fanOut(u, f.envelope);
-      replica.onAck(f.counter, seq);
-      return true;
-    };
-    replica = await Replica.open({
-      info: { id: CONV, kind: 'group', members: [...USERS] },
-      members: () => members,
-      storage,
-      keys,
-      directory,
-      secrets,
-      send,
-      now: () => ++clock,
-      onEntries: () => {},
-      report: (e) => problems.push(e as MekongError),
-    });
-    parties.set(u, { replica, storage, device: devices.get(u)!, problems });
-  }
-  const p = (u: User) => parties.get(u)!;
-  // work on one replica queues work on the others: wait until a whole round finds nothing new
-  const idle = async () => {
-    for (let i = 0; i < 4; i++) await Promise.all([...parties.values()].map((x) => x.replica.idle()));
-  };
-  /** what a user's device shows for the conversation */
-  const shown = async (u: User) => readEntries(p(u).storage, CONV, 100);
-  /** A member writes a value under a message id by hand and pushes it as a normal encrypted update. */
-  const inject = async (as: User, value: Message) => {
-    const doc = await p(as).replica.ensureDoc();
-    const update = doc.putMessage(value);
-    const counter = 10_000 + log.length;
-    const env = sealEnvelope({ kind: 'update', conv: CONV, epoch: 1, device: `${as}-dev`, counter }, update, epochKey, p(as).device.signSecretKey);
-    p(as).replica.onAck(counter, fanOut(as, env));
-    await idle();
-  };
-  return { p, idle, shown, inject, offline, learn, later, log };
-}
-
-const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(d.signSecretKey, canonicalMessage(CONV, m))) });
+beforeAll(prepareParties);
 
 describe('message actions', () => {
   it('an edit replaces the text everywhere, re-signed by the author, and keeps its place', async () => {
@@ -307,8 +185,3 @@ describe('message actions', () => {
     expect(p('bob').problems).toEqual([]);
   });
 });
-
-function withoutSig(m: Message): Omit<Message, 'sig'> {
-  const { sig: _sig, ...rest } = m;
-  return rest;
-}

@@ -1,18 +1,11 @@
 // One conversation on this device: local document, outbox, sequence tracking and gap filling.
 // All work for a conversation runs through one queue, so counters, the document and storage
-// always change together and in order.
-import {
-  canonicalMessage,
-  ErrorCode,
-  isMekongError,
-  MAX_SNAPSHOT_BYTES,
-  Message,
-  MekongError,
-  Reaction,
-  type Up,
-} from '@mekong/schema';
-import { fromBase64url, openEnvelope, randomId, readEnvelopeHeader, sealEnvelope, signMessage, toBase64url, verifyMessage } from '../crypto';
-import { ConversationDoc, type RemoteChange } from '../doc/conversation-doc';
+// always change together and in order. What users do to messages lives in message-actions.ts;
+// author signatures in author-check.ts (checked on arrival for live updates) and
+// deferred-checks.ts (messages applied in bulk: checked before they are shown, or in the background).
+import { ErrorCode, isMekongError, MAX_SNAPSHOT_BYTES, MekongError, type Up } from '@mekong/schema';
+import { fromBase64url, openEnvelope, readEnvelopeHeader, sealEnvelope, toBase64url } from '../crypto';
+import { ConversationDoc } from '../doc/conversation-doc';
 import type { DeviceDirectory } from '../keys/directory';
 import type { KeyManager } from '../keys/manager';
 import type { ConvMembers } from '../membership/tracker';
@@ -20,7 +13,11 @@ import type { DeviceSecrets } from '../keys/secrets';
 import { fromBytes, toBytes } from '../local/json';
 import { K, outboxCounter } from '../local/keys';
 import type { StorageOp, StoragePort } from '../storage';
-import { entryFromMessage, type MessageEntry, putEntryOp, readEntry } from './entries';
+import { AuthorCheck, TRANSIENT } from './author-check';
+import { DeferredChecks } from './deferred-checks';
+import { type MessageEntry, putEntryOp, readEntry } from './entries';
+import { MessageActions } from './message-actions';
+import { entriesForChange } from './remote-entries';
 
 export interface ConvInfo {
   id: string;
@@ -44,6 +41,8 @@ interface ReplicaState {
   lastSentAt?: number;
   /** updates seen (sent or received) under the newest epoch: [epoch, count]; drives periodic key rotation */
   epochUse?: [number, number];
+  /** index entries stored with their author signature not checked yet (see deferred-checks.ts) */
+  unchecked?: number;
 }
 
 interface OutboxItem {
@@ -71,8 +70,25 @@ export interface ReplicaDeps {
   compactEvery?: number;
 }
 
-const TRANSIENT = new Set<string>([ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.RATE_LIMITED]);
 const PARK = new Set<string>([ErrorCode.UNKNOWN_EPOCH, ErrorCode.UNKNOWN_DEVICE]);
+/** A remote update that adds more messages than this is applied in bulk (signatures checked when shown). */
+const BULK_MESSAGES = 16;
+/** Longest a catch-up counts as one (bulk apply, background checks and snapshot uploads wait for its end). */
+const CATCH_UP_MAX_MS = 60_000;
+/** Most remote updates applied before their writes go to storage in one batch. */
+const MAX_BATCH_UPDATES = 256;
+
+/** Writes of several applied updates, stored together in one batch. */
+interface ApplyBatch {
+  ops: StorageOp[];
+  /** checked entries to announce once stored */
+  shown: MessageEntry[];
+  /** index entries written (null: deleted) so far, so later updates of the batch see them */
+  written: Map<string, MessageEntry | null>;
+  updates: number;
+}
+
+const newBatch = (): ApplyBatch => ({ ops: [], shown: [], written: new Map(), updates: 0 });
 
 /**
  * @example
@@ -90,12 +106,50 @@ export class Replica {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly snapshotEvery: number;
   private closed = false;
+  /** when this device subscribed and began waiting for `synced` (null: caught up); see `catchingUp` */
+  private catchUpSince: number | null = null;
   /** unacknowledged local updates; kept in memory so hot paths never scan the outbox */
   private outboxCount = 0;
+  private loadingDoc: Promise<ConversationDoc> | null = null;
+  private readonly check: AuthorCheck;
+  private readonly checks: DeferredChecks;
+  private readonly actions: MessageActions;
 
   private constructor(private readonly deps: ReplicaDeps) {
     const base = deps.snapshotEvery ?? 200;
     this.snapshotEvery = Math.round(base * (0.75 + Math.random() * 0.5));
+    const conv = deps.info.id;
+    this.check = new AuthorCheck({ conv, members: () => deps.members(), directory: deps.directory });
+    this.checks = new DeferredChecks({
+      conv,
+      storage: deps.storage,
+      check: this.check,
+      enqueue: (fn) => this.enqueue(fn),
+      uncheckedCount: () => this.state.unchecked ?? 0,
+      adjustUnchecked: (delta) => {
+        this.adjustUnchecked(delta);
+        return this.stateOp();
+      },
+      busy: () => this.catchingUp,
+      emit: (entries) => this.emit(entries),
+      report: (err) => deps.report(err),
+    });
+    this.actions = new MessageActions({
+      id: conv,
+      storage: deps.storage,
+      secrets: deps.secrets,
+      now: () => deps.now(),
+      members: () => deps.members(),
+      check: this.check,
+      run: (fn) => this.enqueue(fn, false),
+      ensureDoc: () => this.ensureDoc(),
+      pushLocal: (update, entries, track) => this.pushLocal(update, entries, track),
+      nextSentAt: () => {
+        this.state.lastSentAt = Math.max(deps.now(), (this.state.lastSentAt ?? 0) + 1);
+        return this.state.lastSentAt;
+      },
+      shown: (e) => this.settleShown(e),
+    });
   }
 
   static async open(deps: ReplicaDeps): Promise<Replica> {
@@ -103,6 +157,8 @@ export class Replica {
     const s = await deps.storage.get(K.convState(deps.info.id));
     if (s) r.state = { ...r.state, ...fromBytes<ReplicaState>(s) };
     r.outboxCount = (await deps.storage.range(K.outboxPrefix(deps.info.id))).length;
+    // checks left over from before a restart go on where they stopped
+    r.checks.schedule();
     return r;
   }
 
@@ -117,6 +173,14 @@ export class Replica {
   }
   get info(): ConvInfo {
     return this.deps.info;
+  }
+
+  /**
+   * Subscribed and waiting for `synced`: remote updates are applied in bulk meanwhile. A `synced`
+   * that never comes (the subscription failed) stops counting after a while.
+   */
+  private get catchingUp(): boolean {
+    return this.catchUpSince !== null && this.deps.now() - this.catchUpSince < CATCH_UP_MAX_MS;
   }
 
   /** How many updates this device has seen under `epoch` (counted only for the newest epoch seen). */
@@ -139,6 +203,7 @@ export class Replica {
   /** The relay connection is (re)authenticated: catch up and resend everything unacknowledged. */
   onOnline(): void {
     this.gapRequested = false;
+    this.catchUpSince = this.deps.now();
     this.deps.send({ type: 'subscribe', conv: this.id, after: this.state.lastSeq });
     void this.enqueue(() => this.flushOutbox());
   }
@@ -153,140 +218,58 @@ export class Replica {
     return this.outboxCount;
   }
 
-  /** Create, sign, encrypt and queue a text message. Resolves once it is durable on this device. */
+  // ---- what users do to messages: see message-actions.ts for what each one checks and throws ----
+
+  /** Send a text message; resolves once it is durable on this device. */
   sendText(text: string, replyTo?: string, kind: 'text' | 'system' = 'text'): Promise<MessageEntry> {
-    if (text.trim().length === 0) {
-      return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'Type a message before sending.'));
-    }
-    return this.enqueue(async () => {
-      const { secrets } = this.deps;
-      const unsigned: Omit<Message, 'sig'> = {
-        id: randomId(12),
-        author: { user: secrets.userId, device: secrets.deviceId },
-        kind,
-        body: text,
-        sentAt: Math.max(this.deps.now(), (this.state.lastSentAt ?? 0) + 1),
-        ...(replyTo ? { replyTo } : {}),
-      };
-      const sig = toBase64url(signMessage(secrets.device.signSecretKey, canonicalMessage(this.id, unsigned)));
-      const msg: Message = { ...unsigned, sig };
-      this.state.lastSentAt = msg.sentAt;
-      if (!Message.safeParse(msg).success) throw new MekongError(ErrorCode.BAD_REQUEST, 'That message is too long; split it up.');
-      const doc = await this.ensureDoc();
-      const update = doc.putMessage(msg);
-      const entry = entryFromMessage(msg, 'pending');
-      await this.pushLocal(update, [entry]);
-      return entry;
-    }, false);
+    return this.actions.sendText(text, replyTo, kind);
   }
-
-  /**
-   * Replace the text of one of this user's messages. The new version is signed again by this
-   * device, so the signature still covers every field. Resolves once it is durable on this device.
-   * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (someone else's), BAD_REQUEST (recalled, empty or too long)
-   */
+  /** Edit one of this user's messages (re-signed). @throws MekongError NOT_FOUND, FORBIDDEN, BAD_REQUEST */
   editText(messageId: string, text: string): Promise<MessageEntry> {
-    if (text.trim().length === 0) {
-      return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'An edited message cannot be empty; recall it instead.'));
-    }
-    return this.enqueue(async () => {
-      const { doc, current, entry, rebuilt } = await this.ownMessage(messageId, 'edit');
-      if (current.recalledAt !== undefined) throw new MekongError(ErrorCode.BAD_REQUEST, 'This message was recalled; it can no longer be edited.');
-      if (current.body === text && !rebuilt) return entry;
-      const { sig: _sig, ...rest } = current as Message;
-      const editedAt = Math.max(this.deps.now(), (current.editedAt ?? 0) + 1, current.sentAt);
-      return this.putOwn(doc, { ...rest, author: this.author(), body: text, editedAt }, entry);
-    }, false);
+    return this.actions.editText(messageId, text);
   }
-
-  /**
-   * Recall one of this user's messages for everyone: body and media leave the document (and so
-   * the next snapshot); a signed tombstone stays. Recalling twice changes nothing.
-   * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (someone else's)
-   */
+  /** Recall one of this user's messages for everyone. @throws MekongError NOT_FOUND, FORBIDDEN */
   recall(messageId: string): Promise<MessageEntry> {
-    return this.enqueue(async () => {
-      const { doc, current, entry, rebuilt } = await this.ownMessage(messageId, 'recall');
-      if (current.recalledAt !== undefined && !rebuilt) return entry;
-      const { sig: _sig, media: _media, ...rest } = current as Message;
-      const recalledAt = Math.max(this.deps.now(), current.sentAt, current.editedAt ?? 0);
-      return this.putOwn(doc, { ...rest, author: this.author(), body: '', recalledAt }, entry);
-    }, false);
+    return this.actions.recall(messageId);
   }
-
-  /**
-   * Set this user's reaction to a message (`null` removes it). One reaction per user and
-   * message; a later one replaces the earlier. Resolves once it is durable on this device.
-   * @throws MekongError NOT_FOUND (no such message), BAD_REQUEST (not one short emoji, or the message was recalled)
-   */
+  /** Set (or with `null` remove) this user's reaction. @throws MekongError NOT_FOUND, BAD_REQUEST */
   react(messageId: string, emoji: string | null): Promise<MessageEntry | undefined> {
-    if (emoji !== null && !Reaction.shape.emoji.safeParse(emoji).success) {
-      return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'A reaction is one emoji of at most 32 characters.'));
-    }
-    return this.enqueue(async () => {
-      const doc = await this.ensureDoc();
-      const m = doc.message(messageId);
-      if (!m) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
-      const me = this.deps.secrets.userId;
-      const entry = await readEntry(this.deps.storage, this.id, m.sentAt, m.id);
-      if ((doc.reactions(messageId)[me] ?? null) === emoji) return entry;
-      if (emoji !== null && m.recalledAt !== undefined) {
-        throw new MekongError(ErrorCode.BAD_REQUEST, 'This message was recalled; it takes no new reactions.', { messageId });
-      }
-      const update = doc.setReaction(messageId, me, emoji === null ? null : { emoji, at: this.deps.now() });
-      const next = entry && withReactions(entry, doc.reactions(messageId));
-      await this.pushLocal(update, next ? [next] : [], []);
-      return next;
-    }, false);
+    return this.actions.react(messageId, emoji);
   }
-
-  /**
-   * Pin or unpin a message. In a group only admins and the owner pin (as the verified log says);
-   * in a 1-1 conversation both people do.
-   * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (not allowed to pin here)
-   */
+  /** Pin or unpin a message. @throws MekongError NOT_FOUND, FORBIDDEN */
   pin(messageId: string, pinned: boolean): Promise<void> {
-    return this.enqueue(async () => {
-      const role = this.deps.members().role(this.deps.secrets.userId);
-      if (role !== 'owner' && role !== 'admin') throw new MekongError(ErrorCode.FORBIDDEN, 'Only admins and the owner pin messages in this group.');
-      const doc = await this.ensureDoc();
-      if (!doc.message(messageId)) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
-      const current = doc.pins().some((p) => p.messageId === messageId);
-      if (current === pinned) return;
-      await this.pushLocal(doc.setPin(messageId, pinned ? { by: this.deps.secrets.userId, at: this.deps.now() } : null), [], []);
-    }, false);
+    return this.actions.pin(messageId, pinned);
   }
-
-  /** Pinned message ids, newest first, keeping only pins by someone who may pin now (admins and the owner of a group). */
-  async pinned(): Promise<string[]> {
-    const doc = await this.ensureDoc();
-    const members = this.deps.members();
-    return doc
-      .pins()
-      .filter((p) => {
-        const role = members.role(p.by);
-        return (role === 'owner' || role === 'admin') && doc.message(p.messageId) !== undefined;
-      })
-      .map((p) => p.messageId);
+  /** Pinned message ids, newest first, pinned by someone who may pin now. */
+  pinned(): Promise<string[]> {
+    return this.actions.pinned();
   }
-
+  /** Entries of the pinned messages, newest pin first, each with its author signature verified. */
+  pinnedEntries(): Promise<MessageEntry[]> {
+    return this.actions.pinnedEntries();
+  }
   /** Move this user's read cursor to the newest message. */
   markRead(): Promise<void> {
-    return this.enqueue(async () => {
-      const doc = await this.ensureDoc();
-      const latest = doc.allMessages().at(-1);
-      if (!latest) return;
-      const cur = doc.read(this.deps.secrets.userId);
-      if (cur && (cur.sentAt > latest.sentAt || cur.messageId === latest.id)) return;
-      const update = doc.setRead(this.deps.secrets.userId, { messageId: latest.id, sentAt: latest.sentAt, at: this.deps.now() });
-      await this.pushLocal(update, []);
-    }, false);
+    return this.actions.markRead();
+  }
+  /** A user's read cursor (sentAt of the newest read message), 0 when none. */
+  readCursor(userId: string): Promise<number> {
+    return this.actions.readCursor(userId);
   }
 
-  /** This user's read cursor (sentAt of the newest read message), 0 when none. */
-  async readCursor(userId: string): Promise<number> {
-    const doc = await this.ensureDoc();
-    return doc.read(userId)?.sentAt ?? 0;
+  /**
+   * The newest `limit` messages before `before`, oldest first, as the app may show them: every one
+   * has a verified author signature (entries applied in bulk are checked here first; one that fails
+   * is left out, dropped from the index and reported).
+   * @example const newest = await replica.page(50);
+   */
+  page(limit: number, before?: { sentAt: number; id: string }): Promise<MessageEntry[]> {
+    return this.checks.page(limit, before);
+  }
+
+  /** Entries stored unchecked that are still waiting for their author signature check. */
+  get uncheckedCount(): number {
+    return this.state.unchecked ?? 0;
   }
 
   onAck(counter: number, seq: number): void {
@@ -314,15 +297,22 @@ export class Replica {
   }
 
   onUpdate(seq: number, env: Uint8Array, kind: 'update' | 'snapshot' = 'update'): void {
+    // an update is held at once, so that the first drain in the queue finds every update that has
+    // arrived by then and stores them in one batch
+    if (kind === 'update' && seq > this.state.lastSeq) this.pending.set(seq, { env, kind });
     void this.enqueue(async () => {
       if (seq <= this.state.lastSeq) return;
       if (kind === 'snapshot') {
-        await this.apply(seq, env, 'snapshot');
+        const batch = newBatch();
+        try {
+          await this.apply(seq, env, 'snapshot', batch);
+        } finally {
+          await this.flush(batch);
+        }
         for (const s of [...this.pending.keys()]) if (s <= seq) this.pending.delete(s);
         await this.drain();
         return;
       }
-      this.pending.set(seq, { env, kind });
       await this.drain();
       if (this.pending.size > 0 && !this.gapRequested) this.requestGapFill();
     });
@@ -331,6 +321,9 @@ export class Replica {
   onSynced(head: number): void {
     void this.enqueue(async () => {
       this.gapRequested = false;
+      this.catchUpSince = null;
+      // what the catch-up applied unchecked: the newest now, so `synced` finds them shown, the rest after
+      await this.checks.newestNow();
       await this.retryParked();
       if (this.state.lastSeq < head && this.pending.size === 0) this.requestGapFill(1000);
       await this.maybeSnapshot();
@@ -345,18 +338,24 @@ export class Replica {
   /** Load (or return) the document; used by views that need more than the index. */
   async ensureDoc(): Promise<ConversationDoc> {
     if (this.doc) return this.doc;
-    const doc = new ConversationDoc();
-    const base = await this.deps.storage.get(K.docBase(this.id));
-    if (base) doc.loadTrusted(base);
-    const updates = await this.deps.storage.range(K.docUpdatesPrefix(this.id));
-    for (const [, u] of updates) doc.loadTrusted(u);
-    this.doc = doc;
-    if (updates.length > (this.deps.compactEvery ?? 500)) await this.compact();
-    return doc;
+    // two callers at once (a view outside the queue and the queue) must get the same document
+    this.loadingDoc ??= (async () => {
+      const doc = new ConversationDoc();
+      const base = await this.deps.storage.get(K.docBase(this.id));
+      const updates = await this.deps.storage.range(K.docUpdatesPrefix(this.id));
+      doc.loadTrusted([...(base ? [base] : []), ...updates.map(([, u]) => u)]);
+      this.doc = doc;
+      if (updates.length > (this.deps.compactEvery ?? 500)) await this.compact();
+      return doc;
+    })().finally(() => {
+      this.loadingDoc = null;
+    });
+    return this.loadingDoc;
   }
 
   close(): void {
     this.closed = true;
+    this.checks.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.doc?.destroy();
     this.doc = null;
@@ -372,71 +371,6 @@ export class Replica {
       if (report) this.deps.report(err);
     });
     return next;
-  }
-
-  private author(): Message['author'] {
-    return { user: this.deps.secrets.userId, device: this.deps.secrets.deviceId };
-  }
-
-  /**
-   * The version of one of this user's messages to build on: the document's value when it is this
-   * user's own signed version of what this device shows, else (someone overwrote it) rebuilt from
-   * what this device shows, so a forgery can neither be vouched for nor stop the author.
-   */
-  private async ownMessage(messageId: string, purpose: 'edit' | 'recall'): Promise<{ doc: ConversationDoc; current: Omit<Message, 'sig'>; entry: MessageEntry; rebuilt: boolean }> {
-    const doc = await this.ensureDoc();
-    const value = doc.message(messageId);
-    const entry = (value && (await readEntry(this.deps.storage, this.id, value.sentAt, value.id))) || (await this.findEntry(messageId));
-    if (!entry) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
-    if (entry.author.user !== this.deps.secrets.userId) {
-      throw new MekongError(ErrorCode.FORBIDDEN, 'Only its author can edit or recall a message.', { messageId });
-    }
-    if (value && (await this.isVersionOf(value, entry))) return { doc, current: value, entry, rebuilt: false };
-    // the document holds a value someone else wrote: start again from what this device shows
-    if (purpose === 'edit' && entry.kind !== 'text') {
-      throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Someone overwrote this message; it can only be recalled.', { messageId });
-    }
-    const rebuilt: Omit<Message, 'sig'> = { id: entry.id, author: entry.author, kind: entry.kind, body: entry.text, sentAt: entry.sentAt };
-    if (entry.replyTo !== undefined) rebuilt.replyTo = entry.replyTo;
-    if (entry.editedAt !== undefined) rebuilt.editedAt = entry.editedAt;
-    if (entry.recalled) rebuilt.recalledAt = Math.max(entry.sentAt, entry.editedAt ?? 0);
-    return { doc, current: rebuilt, entry, rebuilt: true };
-  }
-
-  /** True when `m` is this user's own signed version of the message this device shows as `entry`. */
-  private async isVersionOf(m: Message, entry: MessageEntry): Promise<boolean> {
-    if (m.author.user !== entry.author.user || m.sentAt !== entry.sentAt || m.kind !== entry.kind) return false;
-    if ((m.editedAt ?? 0) < (entry.editedAt ?? 0) || (entry.recalled && m.recalledAt === undefined)) return false;
-    try {
-      await this.verifyAuthor(m);
-      return true;
-    } catch (err) {
-      if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
-      return false;
-    }
-  }
-
-  /** Find a shown message by id alone (a scan of the index; only needed after someone tampered with the document). */
-  private async findEntry(messageId: string): Promise<MessageEntry | undefined> {
-    for (const [k, v] of await this.deps.storage.range(K.msgPrefix(this.id))) {
-      if (k.endsWith(`.${messageId}`)) {
-        const e = fromBytes<MessageEntry>(v);
-        if (e.id === messageId) return e;
-      }
-    }
-    return undefined;
-  }
-
-  /** Sign a new version of an own message, write it and queue it. The entry keeps its send status. */
-  private async putOwn(doc: ConversationDoc, unsigned: Omit<Message, 'sig'>, before: MessageEntry): Promise<MessageEntry> {
-    const sig = toBase64url(signMessage(this.deps.secrets.device.signSecretKey, canonicalMessage(this.id, unsigned)));
-    const msg: Message = { ...unsigned, sig };
-    if (!Message.safeParse(msg).success) throw new MekongError(ErrorCode.BAD_REQUEST, 'That message is too long; split it up.');
-    const update = doc.putMessage(msg);
-    const entry = entryFromMessage(msg, before.status, doc.reactions(msg.id));
-    // the entry turns 'sent' with the ack of the message itself, not of this change
-    await this.pushLocal(update, [entry], []);
-    return entry;
   }
 
   private async pushLocal(update: Uint8Array, entries: MessageEntry[], track: MessageEntry[] = entries): Promise<void> {
@@ -466,34 +400,56 @@ export class Replica {
     }
   }
 
-  /** Apply every contiguous update we hold, starting at lastSeq + 1. */
+  /** Apply every contiguous update we hold, starting at lastSeq + 1, storing their writes in batches. */
   private async drain(): Promise<void> {
-    for (;;) {
-      const next = this.state.lastSeq + 1;
-      if (this.ownSeqs.delete(next)) {
-        this.state.lastSeq = next;
-        this.state.sinceSnapshot++;
-        await this.deps.storage.put(K.convState(this.id), toBytes(this.state));
-        continue;
+    let batch = newBatch();
+    try {
+      for (;;) {
+        const next = this.state.lastSeq + 1;
+        if (this.ownSeqs.delete(next)) {
+          this.pending.delete(next); // our own update, resent by the relay during a gap fill
+          this.state.lastSeq = next;
+          this.state.sinceSnapshot++;
+          batch.updates++;
+          continue;
+        }
+        const p = this.pending.get(next);
+        if (!p) break;
+        this.pending.delete(next);
+        try {
+          await this.apply(next, p.env, p.kind, batch);
+        } catch (err) {
+          // transient (network while fetching keys): keep it and try again shortly
+          this.pending.set(next, p);
+          this.scheduleRetry();
+          throw err;
+        }
+        if (batch.updates >= MAX_BATCH_UPDATES) {
+          await this.flush(batch);
+          batch = newBatch();
+        }
       }
-      const p = this.pending.get(next);
-      if (!p) break;
-      this.pending.delete(next);
-      try {
-        await this.apply(next, p.env, p.kind);
-      } catch (err) {
-        // transient (network while fetching keys): keep it and try again shortly
-        this.pending.set(next, p);
-        this.scheduleRetry();
-        throw err;
-      }
+    } finally {
+      await this.flush(batch);
     }
     await this.maybeSnapshot();
   }
 
-  private async apply(seq: number, env: Uint8Array, kind: 'update' | 'snapshot'): Promise<void> {
-    let entries: MessageEntry[] = [];
-    let docOps: StorageOp[] = [];
+  /** Store what a batch of applied updates wrote, with the replica state, then announce the entries. */
+  private async flush(batch: ApplyBatch): Promise<void> {
+    if (batch.updates === 0) return;
+    batch.updates = 0;
+    await this.deps.storage.batch([...batch.ops, this.stateOp()]);
+    this.emit(batch.shown);
+    if ((this.state.unchecked ?? 0) > 0) this.checks.schedule();
+  }
+
+  /**
+   * Open, check and apply one remote update into `batch`. A snapshot, an update of many messages, or
+   * anything arriving while the conversation catches up is applied in bulk: new messages are indexed
+   * with their author signatures unchecked, and checked before they are shown (deferred-checks.ts).
+   */
+  private async apply(seq: number, env: Uint8Array, kind: 'update' | 'snapshot', batch: ApplyBatch): Promise<void> {
     try {
       const header = readEnvelopeHeader(env);
       const members = this.deps.members();
@@ -502,26 +458,48 @@ export class Replica {
       const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
       const { plaintext } = openEnvelope(env, { kind, conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
       if (kind === 'update') this.countEpoch(header.epoch);
-      const doc = await this.ensureDoc();
-      const change = doc.applyRemote(plaintext, kind);
-      docOps = this.appendDocOps(plaintext);
-      entries = await this.verifiedEntries(doc, change);
+      await this.applyPlaintext(plaintext, kind, batch);
     } catch (err) {
       if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
       this.deps.report(err);
-      if (PARK.has(err.code)) docOps = [{ type: 'put', key: `parked/${this.id}/${seq}`, value: env }];
+      if (PARK.has(err.code)) batch.ops.push({ type: 'put', key: `parked/${this.id}/${seq}`, value: env });
     }
     this.state.lastSeq = seq;
     this.state.sinceSnapshot = kind === 'snapshot' ? 0 : this.state.sinceSnapshot + 1;
     this.state.sinceSnapshotBytes = kind === 'snapshot' ? 0 : (this.state.sinceSnapshotBytes ?? 0) + env.length;
-    await this.deps.storage.batch([...docOps, ...entries.map((e) => putEntryOp(this.id, e)), this.stateOp()]);
-    if (entries.length) this.deps.onEntries(this.id, entries);
+    batch.updates++;
+  }
+
+  /** Apply an opened update to the document and add its document and index writes to `batch`. */
+  private async applyPlaintext(plaintext: Uint8Array, kind: 'update' | 'snapshot', batch: ApplyBatch): Promise<void> {
+    const doc = await this.ensureDoc();
+    const change = doc.applyRemote(plaintext, kind);
+    const docOps = this.appendDocOps(plaintext);
+    const bulk = kind === 'snapshot' || this.catchingUp || change.messages.length > BULK_MESSAGES;
+    const ctx = { conv: this.id, storage: this.deps.storage, check: this.check, report: (e: unknown) => this.deps.report(e), written: batch.written };
+    const { entries, deleted, uncheckedDelta } = await entriesForChange(ctx, doc, change, bulk);
+    batch.ops.push(...docOps);
+    for (const e of entries) {
+      const op = putEntryOp(this.id, e);
+      batch.ops.push(op);
+      batch.written.set(op.key, e);
+      if (!e.unchecked) batch.shown.push(e);
+    }
+    for (const key of deleted) {
+      batch.ops.push({ type: 'del', key });
+      batch.written.set(key, null);
+    }
+    if (uncheckedDelta !== 0) {
+      this.adjustUnchecked(uncheckedDelta);
+      if (uncheckedDelta > 0) this.checks.restart();
+    }
   }
 
   /** Updates we could not open yet (key or device not known then): try again, keep what still fails. */
   private async retryParked(): Promise<void> {
     const parked = await this.deps.storage.range(`parked/${this.id}/`);
     for (const [k, env] of parked) {
+      const batch = newBatch();
       try {
         const header = readEnvelopeHeader(env);
         // a snapshot is parked too (sealed under an epoch not known yet); it was checked to be one
@@ -531,11 +509,10 @@ export class Replica {
         const dev = await this.deps.directory.device(header.device, members.holders(header.epoch));
         const key = await this.deps.keys.epochKey(this.id, header.epoch, members);
         const { plaintext } = openEnvelope(env, { kind, conv: this.id, signPublicKey: dev.signPublicKey, epochKey: key });
-        const doc = await this.ensureDoc();
-        const change = doc.applyRemote(plaintext, kind);
-        const entries = await this.verifiedEntries(doc, change);
-        await this.deps.storage.batch([...this.appendDocOps(plaintext), ...entries.map((e) => putEntryOp(this.id, e)), { type: 'del', key: k }, this.stateOp()]);
-        if (entries.length) this.deps.onEntries(this.id, entries);
+        await this.applyPlaintext(plaintext, kind, batch);
+        batch.ops.push({ type: 'del', key: k });
+        batch.updates++;
+        await this.flush(batch);
       } catch (err) {
         if (!isMekongError(err) || TRANSIENT.has(err.code) || PARK.has(err.code)) continue;
         this.deps.report(err);
@@ -544,49 +521,30 @@ export class Replica {
     }
   }
 
-  /**
-   * Index entries for what a remote change touched. A message is shown only if its author's device
-   * signed it, and a new version only if it comes from the same author, keeps what may not change,
-   * and is not older than the version shown (a replayed pre-recall value stays refused). Refusals
-   * are reported; the entry stays as it was.
-   */
-  private async verifiedEntries(doc: ConversationDoc, change: RemoteChange): Promise<MessageEntry[]> {
-    const out = new Map<string, MessageEntry>();
-    for (const id of new Set(change.messages)) {
-      const m = doc.message(id);
-      const before = Message.safeParse(change.previous.get(id));
-      try {
-        if (!m) {
-          // An absent value is normal for a moment: an edit whose new value waits for an earlier
-          // update of its author has already deleted the old one. The entry stays as shown until
-          // the new value arrives. Something unreadable in its place is someone's doing.
-          if (before.success && doc.hasMessageKey(id)) throw refused(id, 'A message was overwritten with something unreadable; it is still shown as it was.');
-          continue;
-        }
-        await this.verifyAuthor(m);
-        const prior = await readEntry(this.deps.storage, this.id, m.sentAt, m.id);
-        checkSuccession(m, prior, before.success ? before.data : undefined);
-        out.set(id, entryFromMessage(m, 'sent', doc.reactions(id)));
-      } catch (err) {
-        if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
-        this.deps.report(err);
-      }
-    }
-    for (const id of new Set(change.reactions)) {
-      if (out.has(id)) continue;
-      const m = doc.message(id);
-      const shown = m && (await readEntry(this.deps.storage, this.id, m.sentAt, m.id));
-      if (shown) out.set(id, withReactions(shown, doc.reactions(id)));
-    }
-    return [...out.values()];
+  /** Announce entries to the app; entries whose author signature is not checked yet are never among them. */
+  private emit(entries: MessageEntry[]): void {
+    const shown = entries.filter((e) => !e.unchecked);
+    if (shown.length) this.deps.onEntries(this.id, shown);
   }
 
-  /** @throws MekongError BAD_SIGNATURE unless the author's own device signed this exact message */
-  private async verifyAuthor(m: Message): Promise<void> {
-    const dev = await this.deps.directory.device(m.author.device, this.deps.members().ever);
-    if (dev.userId !== m.author.user) throw new MekongError(ErrorCode.BAD_SIGNATURE, 'Message author does not own the signing device.');
-    const { sig, ...unsigned } = m;
-    verifyMessage(dev.signPublicKey, canonicalMessage(this.id, unsigned), fromBase64url(sig));
+  private adjustUnchecked(delta: number): void {
+    this.state.unchecked = Math.max(0, (this.state.unchecked ?? 0) + delta);
+  }
+
+  /** The entry as shown, for work in the queue: one stored unchecked is checked now and the outcome stored. */
+  private async settleShown(e: MessageEntry | undefined): Promise<MessageEntry | undefined> {
+    if (!e?.unchecked) return e;
+    const outcome = await this.check.entry(e);
+    if (outcome.kind === 'later') throw new MekongError(ErrorCode.UNAVAILABLE, 'The author of this message could not be looked up; try again.');
+    this.adjustUnchecked(-1);
+    if (outcome.kind === 'ok') {
+      await this.deps.storage.batch([putEntryOp(this.id, outcome.shown), this.stateOp()]);
+      this.emit([outcome.shown]);
+      return outcome.shown;
+    }
+    this.deps.report(outcome.error);
+    await this.deps.storage.batch([{ type: 'del', key: K.msg(this.id, e.sentAt, e.id) }, this.stateOp()]);
+    return undefined;
   }
 
   private appendDocOps(update: Uint8Array): StorageOp[] {
@@ -620,6 +578,8 @@ export class Replica {
   private async maybeSnapshot(force = false): Promise<boolean> {
     const bytesDue = (this.state.sinceSnapshotBytes ?? 0) >= (this.deps.snapshotEveryBytes ?? 512 * 1024);
     if (this.pending.size > 0) return false;
+    // while catching up the relay is still sending what this device lacks: upload once caught up
+    if (!force && this.catchingUp) return false;
     if (!force && this.state.sinceSnapshot < this.snapshotEvery && !bytesDue) return false;
     if (!force && (await this.outboxSize()) > 0) return false;
     const { secrets, keys } = this.deps;
@@ -653,35 +613,5 @@ export class Replica {
       this.deps.send({ type: 'subscribe', conv: this.id, after: this.state.lastSeq });
     }, delayMs);
     (this.retryTimer as { unref?: () => void }).unref?.();
-  }
-}
-
-function withReactions(e: MessageEntry, reactions: Record<string, string>): MessageEntry {
-  const { reactions: _old, ...rest } = e;
-  return Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest;
-}
-
-function refused(messageId: string, message: string): MekongError {
-  return new MekongError(ErrorCode.FORBIDDEN, message, { messageId });
-}
-
-/**
- * A signed message may replace the version shown only as its author's edit or recall: same author,
- * kind, send time and reply, never older than what is shown, never un-recalled.
- * @throws MekongError FORBIDDEN otherwise
- */
-function checkSuccession(m: Message, shown: MessageEntry | undefined, before: Message | undefined): void {
-  if (shown) {
-    if (shown.author.user !== m.author.user) throw refused(m.id, 'Someone other than its author tried to change a message; the change is ignored.');
-    if (shown.kind !== m.kind || (shown.replyTo ?? '') !== (m.replyTo ?? '')) {
-      throw refused(m.id, 'A change to a message altered what an edit may not; it is ignored.');
-    }
-    if (shown.recalled && m.recalledAt === undefined) throw refused(m.id, 'A recalled message was sent again; it stays recalled.');
-    if ((shown.editedAt ?? 0) > (m.editedAt ?? 0)) throw refused(m.id, 'An older version of a message was sent again; the newer one stays.');
-    return;
-  }
-  // not shown at this send time: a message that was shown elsewhere may not move or change hands
-  if (before && (before.author.user !== m.author.user || before.sentAt !== m.sentAt)) {
-    throw refused(m.id, 'Someone other than its author tried to change a message; the change is ignored.');
   }
 }

@@ -1,0 +1,150 @@
+// A conversation of three members (alice, bob, mallory) on a tiny in-memory relay, for the sync
+// tests: a push is logged, acknowledged and fanned out at once; a hostile member can write forged
+// values by hand and push them as normal encrypted updates.
+import { canonicalMessage, ErrorCode, type Message, MekongError, type Up } from '@mekong/schema';
+import {
+  cryptoReady,
+  type DeviceKeyPair,
+  type EpochKey,
+  generateDeviceKeys,
+  generateEpochKey,
+  sealEnvelope,
+  signMessage,
+  toBase64url,
+} from '../crypto';
+import type { DeviceDirectory } from '../keys/directory';
+import type { KeyManager } from '../keys/manager';
+import type { DeviceSecrets } from '../keys/secrets';
+import type { ConvMembers } from '../membership/tracker';
+import { createMemoryStorage, type StoragePort } from '../storage';
+import { type MessageEntry, readEntries } from './entries';
+import { Replica } from './replica';
+
+export const CONV = 'conv-1';
+export const USERS = ['alice', 'bob', 'mallory'] as const;
+export type User = (typeof USERS)[number];
+
+interface Party {
+  replica: Replica;
+  storage: StoragePort;
+  device: DeviceKeyPair;
+  problems: MekongError[];
+  /** every entry the replica announced to the app (what views and notifications get) */
+  announced: MessageEntry[];
+}
+
+export let epochKey: EpochKey;
+const devices = new Map<User, DeviceKeyPair>();
+
+/** Keys of every party; call once before the tests (`beforeAll(prepareParties)`). */
+export async function prepareParties(): Promise<void> {
+  await cryptoReady();
+  epochKey = generateEpochKey();
+  for (const u of USERS) devices.set(u, generateDeviceKeys());
+}
+
+let clock = 1_000;
+
+/** Three members on one in-memory relay: a push is logged, acknowledged and fanned out at once. `admins` may pin. */
+export async function setup(opts: { admins?: User[] } = {}) {
+  const members: ConvMembers = {
+    current: [...USERS],
+    epoch: 1,
+    holders: () => [...USERS],
+    ever: [...USERS],
+    identityKey: () => undefined,
+    role: (u) => (opts.admins?.includes(u as User) ? 'admin' : (USERS as readonly string[]).includes(u) ? 'member' : undefined),
+    kind: 'group',
+  };
+  const log: Uint8Array[] = [];
+  const parties = new Map<User, Party>();
+  const offline = new Set<User>();
+  /** parties that get nothing fanned out (their device is away; they catch up from `log` later) */
+  const deaf = new Set<User>();
+  const fanOut = (from: User | null, env: Uint8Array) => {
+    log.push(env);
+    for (const [u, p] of parties) if (u !== from && !deaf.has(u)) p.replica.onUpdate(log.length, env);
+    return log.length;
+  };
+  /** author and device key look-ups made (every signature check makes one) */
+  const lookups = { count: 0 };
+  const directory = {
+    async device(deviceId: string, candidates: string[]) {
+      lookups.count++;
+      for (const [u, d] of devices) {
+        if (`${u}-dev` === deviceId && candidates.includes(u)) return { deviceId, userId: u, signPublicKey: d.signPublicKey, boxPublicKey: d.boxPublicKey };
+      }
+      throw new MekongError(ErrorCode.UNKNOWN_DEVICE, 'unknown device');
+    },
+  } as unknown as DeviceDirectory;
+  // epoch 2 exists (someone rotated) but this device has not received its key until `learn(2)`
+  const epochs = new Map<number, EpochKey>([[1, epochKey]]);
+  const later = new Map<number, EpochKey>([[2, generateEpochKey()]]);
+  const keys = {
+    current: async () => ({ epoch: 1, key: epochKey }),
+    async epochKey(_conv: string, epoch: number) {
+      const k = epochs.get(epoch);
+      if (!k) throw new MekongError(ErrorCode.UNKNOWN_EPOCH, 'no key for that epoch yet');
+      return k;
+    },
+  } as unknown as KeyManager;
+  const learn = (epoch: number) => epochs.set(epoch, later.get(epoch)!);
+  const open = async (u: User, storage: StoragePort, problems: MekongError[] = [], announced: MessageEntry[] = []): Promise<Party> => {
+    const secrets = { userId: u, deviceId: `${u}-dev`, device: devices.get(u)! } as DeviceSecrets;
+    let replica!: Replica;
+    const send = (f: Up) => {
+      if (offline.has(u)) return false;
+      if (f.type !== 'push') return true;
+      const seq = fanOut(u, f.envelope);
+      replica.onAck(f.counter, seq);
+      return true;
+    };
+    replica = await Replica.open({
+      info: { id: CONV, kind: 'group', members: [...USERS] },
+      members: () => members,
+      storage,
+      keys,
+      directory,
+      secrets,
+      send,
+      now: () => ++clock,
+      onEntries: (_conv, entries) => announced.push(...entries),
+      report: (e) => problems.push(e as MekongError),
+    });
+    return { replica, storage, device: devices.get(u)!, problems, announced };
+  };
+  for (const u of USERS) parties.set(u, await open(u, createMemoryStorage()));
+  const p = (u: User) => parties.get(u)!;
+  // work on one replica queues work on the others: wait until a whole round finds nothing new
+  const idle = async () => {
+    for (let i = 0; i < 4; i++) await Promise.all([...parties.values()].map((x) => x.replica.idle()));
+  };
+  /** what a user's device shows for the conversation */
+  const shown = async (u: User) => p(u).replica.page(100);
+  /** everything in a user's message index, unchecked entries included */
+  const stored = async (u: User) => readEntries(p(u).storage, CONV, 1000);
+  /** The user's device restarts: a new replica on the same storage (work queued before is done first). */
+  const reopen = async (u: User) => {
+    const before = p(u);
+    await before.replica.idle();
+    before.replica.close();
+    parties.set(u, await open(u, before.storage, before.problems, before.announced));
+  };
+  /** A member writes a value under a message id by hand and pushes it as a normal encrypted update. */
+  const inject = async (as: User, value: Message) => {
+    const doc = await p(as).replica.ensureDoc();
+    const update = doc.putMessage(value);
+    const counter = 10_000 + log.length;
+    const env = sealEnvelope({ kind: 'update', conv: CONV, epoch: 1, device: `${as}-dev`, counter }, update, epochKey, p(as).device.signSecretKey);
+    p(as).replica.onAck(counter, fanOut(as, env));
+    await idle();
+  };
+  return { p, idle, shown, stored, inject, reopen, fanOut, offline, deaf, learn, later, log, lookups };
+}
+
+export const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(d.signSecretKey, canonicalMessage(CONV, m))) });
+
+export function withoutSig(m: Message): Omit<Message, 'sig'> {
+  const { sig: _sig, ...rest } = m;
+  return rest;
+}
