@@ -136,7 +136,10 @@ function charts(r: Record<string, unknown>): Array<[string, string]> {
   return out;
 }
 
-const n1 = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2) : 'n/a');
+/** A figure with 0–2 decimals by size, or n/a. A declaration, so the report (written above) can use it. */
+function n1(v: number | undefined): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2) : 'n/a';
+}
 
 function report(r: Record<string, unknown>): string {
   const parts: string[] = [
