@@ -181,6 +181,28 @@ describe('hub: ordered live delivery', () => {
     expect(late.seqs()).toEqual([3]);
   });
 
+  it('serves the rest when a delivery ends another subscriber, and never serves the ended one', async () => {
+    const t = setup();
+    const a = t.subscriber('a');
+    const b = t.subscriber('b');
+    const c = t.subscriber('c');
+    // a's socket dies while it is being served and takes b's subscription with it (same user, say)
+    const dying = {
+      ...a,
+      deliver(conv: string, msg: BusMessage) {
+        a.deliver(conv, msg);
+        t.hub.remove('c', b);
+      },
+    };
+    for (const s of [dying, b, c]) await t.hub.add('c', s);
+    const [m1, m2] = await t.append('c', 2);
+    for (const m of [m1, m2]) if (m) await t.bus.publish('c', m);
+    expect(a.seqs()).toEqual([1, 2]);
+    expect(b.seqs()).toEqual([]);
+    expect(c.seqs()).toEqual([1, 2]);
+    expect(t.hub.size).toBe(2);
+  });
+
   it('forgets a conversation whose bus subscription fails, so the next add tries again', async () => {
     const t = setup();
     let failNext = true;

@@ -132,8 +132,9 @@ export class Hub {
   }
 
   private fanOut(conv: string, followed: Followed, msg: BusMessage): void {
-    for (const [subscriber, seen] of [...followed.subscribers]) {
-      if (!followed.subscribers.has(subscriber)) continue; // ended by an earlier delivery in this loop
+    // the live map, not a copy (this runs for every message on every relay): an entry deleted by an
+    // earlier delivery in this loop is not visited, and a delivery never adds a subscriber
+    for (const [subscriber, seen] of followed.subscribers) {
       if (msg.kind === 'update') {
         if (msg.seq <= seen) continue;
         // set before delivering: delivery may end the subscription, and then this entry must stay gone

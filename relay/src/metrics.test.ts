@@ -110,6 +110,26 @@ describe('relay metrics', () => {
     expect(text).not.toMatch(/room|alice|bob|elsewhere/);
   });
 
+  it('keeps counting frames and bytes across scrapes', async () => {
+    const { registry, connect, wire } = meteredRelay();
+    const alice = await connect('alice:d1');
+    alice.send({ type: 'ping', id: 1 });
+    await alice.next('pong');
+    const first = await registry.metrics();
+    expect(sample(first, 'mekong_relay_frames_received_total', { type: 'ping' })).toBe(1);
+    alice.send({ type: 'ping', id: 2 });
+    alice.send({ type: 'ping', id: 3 });
+    await alice.next('pong');
+    await alice.next('pong');
+    const second = await registry.metrics();
+    expect(sample(second, 'mekong_relay_frames_received_total', { type: 'ping' })).toBe(3);
+    expect(sample(second, 'mekong_relay_frames_sent_total', { type: 'pong' })).toBe(3);
+    expect(sample(second, 'mekong_relay_received_bytes_total')).toBe(wire.up);
+    expect(sample(second, 'mekong_relay_sent_bytes_total')).toBe(wire.down);
+    // a scrape with nothing new changes nothing
+    expect(sample(await registry.metrics(), 'mekong_relay_frames_sent_total', { type: 'pong' })).toBe(3);
+  });
+
   it('counts frames refused before decoding as undecoded, bytes included', async () => {
     const { registry, connect } = meteredRelay();
     const alice = await connect('alice:d1');

@@ -48,6 +48,12 @@ export class RelayMetrics {
   /** From subscribe to `synced`: reading the snapshot and the log tail and sending them (seconds). */
   readonly catchUpSeconds: Histogram;
   private source: RelayGaugeSource | undefined;
+  /**
+   * Frames and bytes counted since the last scrape; the counters above take them in when scraped.
+   * Counting runs once per frame sent (per delivery), where a labelled inc() would build its label key.
+   */
+  private readonly sent = new Tally();
+  private readonly received = new Tally();
 
   constructor(registry: Registry, options: RelayMetricsOptions = {}) {
     const p = options.prefix ?? 'mekong_relay_';
@@ -69,10 +75,40 @@ export class RelayMetrics {
         if (self.source) this.set(self.source.stats().subscriptions);
       },
     });
-    this.framesReceived = new Counter({ name: `${p}frames_received_total`, help: 'Frames received, by frame type.', labelNames: ['type'], registers });
-    this.framesSent = new Counter({ name: `${p}frames_sent_total`, help: 'Frames sent, by frame type.', labelNames: ['type'], registers });
-    this.bytesReceived = new Counter({ name: `${p}received_bytes_total`, help: 'Bytes of frames received.', registers });
-    this.bytesSent = new Counter({ name: `${p}sent_bytes_total`, help: 'Bytes of frames sent.', registers });
+    this.framesReceived = new Counter({
+      name: `${p}frames_received_total`,
+      help: 'Frames received, by frame type.',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        self.received.flushFrames(this);
+      },
+    });
+    this.framesSent = new Counter({
+      name: `${p}frames_sent_total`,
+      help: 'Frames sent, by frame type.',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        self.sent.flushFrames(this);
+      },
+    });
+    this.bytesReceived = new Counter({
+      name: `${p}received_bytes_total`,
+      help: 'Bytes of frames received.',
+      registers,
+      collect() {
+        self.received.flushBytes(this);
+      },
+    });
+    this.bytesSent = new Counter({
+      name: `${p}sent_bytes_total`,
+      help: 'Bytes of frames sent.',
+      registers,
+      collect() {
+        self.sent.flushBytes(this);
+      },
+    });
     this.errorsSent = new Counter({ name: `${p}errors_sent_total`, help: 'Error frames sent, by error code.', labelNames: ['code'], registers });
     this.authFailures = new Counter({
       name: `${p}auth_failures_total`,
@@ -109,17 +145,37 @@ export class RelayMetrics {
   }
 
   frameReceived(type: string, bytes: number): void {
-    this.framesReceived.inc({ type });
-    this.bytesReceived.inc(bytes);
+    this.received.add(type, bytes);
   }
 
   frameSent(type: string, bytes: number): void {
-    this.framesSent.inc({ type });
-    this.bytesSent.inc(bytes);
+    this.sent.add(type, bytes);
   }
 
   /** `publishedAt` and `now` are milliseconds of the wall clock; a clock behind the publisher's counts as 0. */
   fanoutLag(publishedAt: number, now: number): void {
     this.fanoutLagSeconds.observe(Math.max(0, now - publishedAt) / 1000);
+  }
+}
+
+/** Frames by type and their bytes, counted in plain numbers until a scrape hands them to prom-client. */
+class Tally {
+  private readonly frames = new Map<string, number>();
+  private bytes = 0;
+
+  add(type: string, bytes: number): void {
+    this.frames.set(type, (this.frames.get(type) ?? 0) + 1);
+    this.bytes += bytes;
+  }
+
+  flushFrames(counter: Counter<'type'>): void {
+    for (const [type, n] of this.frames) if (n > 0) counter.inc({ type }, n);
+    // the keys stay (frame types are a closed set), so the next count finds its entry
+    for (const type of this.frames.keys()) this.frames.set(type, 0);
+  }
+
+  flushBytes(counter: Counter): void {
+    if (this.bytes > 0) counter.inc(this.bytes);
+    this.bytes = 0;
   }
 }

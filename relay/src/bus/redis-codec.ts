@@ -31,12 +31,12 @@ const HEADER = { [V1]: 12, [V2]: 20 } as const;
 const MAX_ORIGIN_BYTES = 0xffff;
 const TWO_32 = 2 ** 32;
 
-const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeBusMessage(msg: BusMessage): Buffer {
-  const origin = utf8.encode(msg.origin);
-  if (origin.byteLength > MAX_ORIGIN_BYTES) {
+  // Buffer.write encodes straight into the payload, as TextEncoder would (lone surrogates become U+FFFD)
+  const originBytes = Buffer.byteLength(msg.origin, 'utf8');
+  if (originBytes > MAX_ORIGIN_BYTES) {
     throw new MekongError(ErrorCode.BAD_REQUEST, `a bus message origin is limited to ${MAX_ORIGIN_BYTES} bytes`);
   }
   const seq = msg.kind === 'update' ? msg.seq : 0;
@@ -47,14 +47,14 @@ export function encodeBusMessage(msg: BusMessage): Buffer {
   }
   const version = publishedAt === undefined ? V1 : V2;
   const header = HEADER[version];
-  const out = Buffer.allocUnsafe(header + origin.byteLength + msg.envelope.byteLength);
+  const out = Buffer.allocUnsafe(header + originBytes + msg.envelope.byteLength);
   out[0] = version;
   out[1] = msg.kind === 'update' ? KIND_UPDATE : KIND_EPHEMERAL;
   writeU64(out, 2, seq);
   if (publishedAt !== undefined) writeU64(out, 10, publishedAt);
-  out.writeUInt16BE(origin.byteLength, header - 2);
-  out.set(origin, header);
-  out.set(msg.envelope, header + origin.byteLength);
+  out.writeUInt16BE(originBytes, header - 2);
+  if (originBytes > 0) out.write(msg.origin, header, originBytes, 'utf8');
+  out.set(msg.envelope, header + originBytes);
   return out;
 }
 
@@ -66,27 +66,26 @@ function writeU64(out: Buffer, at: number, value: number): void {
 const malformed = (why: string) =>
   new MekongError(ErrorCode.MALFORMED_FRAME, `a fan-out message could not be decoded (${why}); run the same relay version everywhere`);
 
-/** The message in `payload`; the envelope is copied, so the payload's memory may be reused afterwards. */
+/**
+ * The message in `payload`; the envelope is copied, so the payload's memory may be reused afterwards.
+ * Runs once per message on every relay that follows the conversation, so it reads the header byte by
+ * byte (no DataView) and decodes an ASCII origin (a connection id) without the UTF-8 decoder.
+ */
 export function decodeBusMessage(payload: Uint8Array): BusMessage {
-  if (payload.byteLength < 1) throw malformed('empty');
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const version = view.getUint8(0);
+  const length = payload.byteLength;
+  if (length < 1) throw malformed('empty');
+  const version = payload[0]!;
   if (version !== V1 && version !== V2) throw malformed(`unknown format version ${version}`);
   const header = HEADER[version];
-  if (payload.byteLength < header) throw malformed('shorter than its header');
-  const kind = view.getUint8(1);
-  const seq = readU64(view, 2);
-  const publishedAt = version === V2 ? readU64(view, 10) : undefined;
-  const originLength = view.getUint16(header - 2);
-  if (header + originLength > payload.byteLength) throw malformed('origin runs past the end');
-  let origin: string;
-  try {
-    origin = fromUtf8.decode(payload.subarray(header, header + originLength));
-  } catch {
-    throw malformed('origin is not UTF-8');
-  }
+  if (length < header) throw malformed('shorter than its header');
+  const kind = payload[1]!;
+  const seq = readU64(payload, 2);
+  const publishedAt = version === V2 ? readU64(payload, 10) : undefined;
+  const originEnd = header + ((payload[header - 2]! << 8) | payload[header - 1]!);
+  if (originEnd > length) throw malformed('origin runs past the end');
+  const origin = readOrigin(payload, header, originEnd);
   // a copy: Buffer#slice would be a view into memory the Redis client may reuse
-  const envelope = new Uint8Array(payload.subarray(header + originLength));
+  const envelope = new Uint8Array(payload.subarray(originEnd, length));
   if (kind === KIND_UPDATE) {
     if (!Number.isSafeInteger(seq) || seq < 1) throw malformed(`update seq ${seq} out of range`);
     if (publishedAt === undefined) return { kind: 'update', seq, envelope, origin };
@@ -98,6 +97,25 @@ export function decodeBusMessage(payload: Uint8Array): BusMessage {
   throw malformed(`unknown kind ${kind} in format version ${version}`);
 }
 
-function readU64(view: DataView, at: number): number {
-  return view.getUint32(at) * TWO_32 + view.getUint32(at + 4);
+/** Origins are connection ids (ASCII) in practice; anything else goes through the strict UTF-8 decoder. */
+function readOrigin(payload: Uint8Array, from: number, to: number): string {
+  let ascii = '';
+  for (let i = from; i < to; i++) {
+    const byte = payload[i]!;
+    if (byte >= 0x80) {
+      try {
+        return fromUtf8.decode(payload.subarray(from, to));
+      } catch {
+        throw malformed('origin is not UTF-8');
+      }
+    }
+    ascii += String.fromCharCode(byte);
+  }
+  return ascii;
+}
+
+function readU64(bytes: Uint8Array, at: number): number {
+  const high = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+  const low = ((bytes[at + 4]! << 24) | (bytes[at + 5]! << 16) | (bytes[at + 6]! << 8) | bytes[at + 7]!) >>> 0;
+  return high * TWO_32 + low;
 }

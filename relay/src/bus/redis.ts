@@ -86,6 +86,14 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     if (!watch.lost && sub.status === 'ready') emitGap(conv);
   };
 
+  const deliver = (handler: (msg: BusMessage) => void, msg: BusMessage) => {
+    try {
+      handler(msg);
+    } catch (err) {
+      logger.error({ err: describeError(err) }, 'fan-out handler failed');
+    }
+  };
+
   sub.on('messageBuffer', (name: Buffer, payload: Buffer) => {
     const channel = channels.get(name.toString());
     if (!channel) return;
@@ -97,13 +105,13 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       emitGap(channel.conv);
       return;
     }
-    for (const handler of [...channel.handlers]) {
-      try {
-        handler(msg);
-      } catch (err) {
-        logger.error({ err: describeError(err) }, 'fan-out handler failed');
-      }
+    // a relay's hub holds one handler per conversation: decoded once, handed over without a copy of the set
+    if (channel.handlers.size === 1) {
+      const only = channel.handlers.values().next().value;
+      if (only) deliver(only, msg);
+      return;
     }
+    for (const handler of [...channel.handlers]) deliver(handler, msg);
   });
 
   const follow = (conv: string): Channel => {
