@@ -229,8 +229,10 @@ export class Connection implements Subscriber {
     } else if (sub.buffer) {
       this.hold(sub, sub.buffer, { seq: msg.seq, envelope: msg.envelope });
     } else {
+      // the lag is observed once per update on this relay, at its first local recipient
+      const first = !encodedFrames.has(msg);
       this.sendShared(msg, () => ({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope }));
-      if (msg.publishedAt !== undefined) this.ctx.metrics?.fanoutLag(msg.publishedAt, this.ctx.now());
+      if (first && msg.publishedAt !== undefined) this.ctx.metrics?.fanoutLag(msg.publishedAt, this.ctx.now());
     }
   }
 

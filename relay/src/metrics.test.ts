@@ -27,7 +27,9 @@ function meteredRelay(options: { bus?: FanoutBus } = {}) {
   const registry = new Registry();
   const metrics = new RelayMetrics(registry);
   const tokens = createFakeTokens(() => clock.t);
-  for (const user of ['alice', 'bob']) tokens.tokens.set(`${user}:d1`, { userId: user, deviceId: 'd1', expiresAt: clock.t + 3_600_000 });
+  for (const user of ['alice', 'bob']) {
+    for (const device of ['d1', 'd2']) tokens.tokens.set(`${user}:${device}`, { userId: user, deviceId: device, expiresAt: clock.t + 3_600_000 });
+  }
   const relay = createRelay({
     log: createMemoryLogStore(),
     directory: createFakeDirectory({ room: ['alice', 'bob'] }),
@@ -158,11 +160,16 @@ describe('relay metrics', () => {
     clockRef = clock;
     const alice = await connect('alice:d1');
     const bob = await connect('bob:d1');
-    bob.send({ type: 'subscribe', conv: 'room', after: 0 });
-    await bob.next('synced');
+    const bobPhone = await connect('bob:d2');
+    for (const p of [bob, bobPhone]) {
+      p.send({ type: 'subscribe', conv: 'room', after: 0 });
+      await p.next('synced');
+    }
     for (let c = 1; c <= 3; c++) alice.send(push(c));
     await bob.next('update', (u) => u.seq === 3);
+    await bobPhone.next('update', (u) => u.seq === 3);
     const text = await registry.metrics();
+    // once per update on this relay, however many local sockets it goes to
     expect(sample(text, 'mekong_relay_fanout_lag_seconds_count')).toBe(3);
     expect(sample(text, 'mekong_relay_fanout_lag_seconds_sum')).toBeCloseTo(0.12, 9);
     expect(sample(text, 'mekong_relay_fanout_lag_seconds_bucket', { le: '0.025' })).toBe(0);

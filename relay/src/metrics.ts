@@ -124,7 +124,7 @@ export class RelayMetrics {
     });
     this.fanoutLagSeconds = new Histogram({
       name: `${p}fanout_lag_seconds`,
-      help: "Time from the publishing relay's append to this relay handing the update to a socket (wall clocks of both hosts).",
+      help: "Time from the publishing relay's append to this relay handing the update to its first local socket, once per update (wall clocks of both hosts).",
       buckets: SECONDS_FAST,
       registers,
     });
