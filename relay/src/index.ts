@@ -18,6 +18,7 @@ export {
   type RelaySnapshotTable,
   type SqlLogStoreOptions,
   sqliteKysely,
+  postgresKysely,
 } from './log';
 export type {
   BusMessage,

@@ -13,3 +13,4 @@ export { openPostgresLogStore, openPostgresRelayDb, type PostgresRelayOptions, p
 export { createSqlLogStore, type SqlLogStoreOptions } from './sql';
 export { openSqliteLogStore, openSqliteRelayDb } from './sqlite';
 export { sqliteKysely } from './sqlite-batch';
+export { postgresKysely } from './pg-pools';

@@ -1,8 +1,9 @@
 // Opens the PostgreSQL log used by a cluster of relays: a kysely instance over a pg pool.
-import { Kysely, PostgresDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { LogStore } from '../ports';
 import { migrateRelay, type RelayDb } from './migrations';
+import { postgresKysely } from './pg-pools';
 import { createSqlLogStore } from './sql';
 
 const INT8 = 20;
@@ -35,7 +36,7 @@ const pgTypes = {
 /**
  * A pg pool whose int8 columns come back as numbers and bytea as plain Uint8Array, set on this
  * pool only. Shared by the relay log and the services so both read the database the same way.
- * @example const db = new Kysely<MyDb>({ dialect: new PostgresDialect({ pool: postgresPool(url) }) });
+ * @example const db = postgresKysely<MyDb>(postgresPool(url));
  */
 export function postgresPool(url: string, options: PostgresRelayOptions = {}): pg.Pool {
   const pool = new pg.Pool({
@@ -63,8 +64,9 @@ export interface PostgresRelayOptions {
  * `?options=-c%20search_path%3Dmy_schema`.
  */
 export function openPostgresRelayDb(url: string, options: PostgresRelayOptions = {}): Kysely<RelayDb> {
-  return new Kysely<RelayDb>({ dialect: new PostgresDialect({ pool: postgresPool(url, options) }) });
+  return postgresKysely<RelayDb>(postgresPool(url, options));
 }
+
 
 /** Opens (and migrates) a PostgreSQL log as a LogStore that ends its pool on close(). */
 export async function openPostgresLogStore(url: string, options: PostgresRelayOptions = {}): Promise<LogStore> {

@@ -7,6 +7,7 @@ import type { LogStore } from '../ports';
 import { isPostgres } from './engine';
 import type { RelayDb } from './migrations';
 import { type AppendInput, appendPostgres, appendSqlite, type Executor, repairHead, retryCause, writeTransaction } from './sql-append';
+import { postgresPoolOf } from './pg-pools';
 import { createSqliteBatchAppender, sqliteHandleOf } from './sqlite-batch';
 
 export interface SqlLogStoreOptions {
@@ -38,7 +39,13 @@ export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptio
   // SQLite opened through sqliteKysely commits concurrent appends together (see sqlite-batch.ts)
   const handle = postgres ? undefined : sqliteHandleOf(db);
   const batch = handle && createSqliteBatchAppender(db as Kysely<unknown>, handle, now);
-  const appendOnce = postgres ? appendPostgres : batch ? (_db: Executor, a: AppendInput) => batch.append(a.conv, a.device, a.counter, a.envelope) : appendSqlite;
+  // PostgreSQL opened through postgresKysely runs the append as a prepared statement
+  const pool = postgres ? postgresPoolOf(db) : undefined;
+  const appendOnce = postgres
+    ? (d: Kysely<RelayDb>, a: AppendInput) => appendPostgres(d, a, pool)
+    : batch
+      ? (_db: Executor, a: AppendInput) => batch.append(a.conv, a.device, a.counter, a.envelope)
+      : appendSqlite;
   let closed = false;
   const live = () => {
     if (closed) throw new MekongError(ErrorCode.UNAVAILABLE, 'the log store is closed; create a new one');

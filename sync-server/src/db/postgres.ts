@@ -1,6 +1,6 @@
 // Opens PostgreSQL (the cluster configuration) as a Kysely instance over a pg connection pool.
-import { Kysely, PostgresDialect } from 'kysely';
-import { type PostgresRelayOptions, postgresPool } from '@mekong/relay';
+import type { Kysely } from 'kysely';
+import { type PostgresRelayOptions, postgresKysely, postgresPool } from '@mekong/relay';
 import type { Db } from './schema';
 
 /** True for the URLs that select PostgreSQL: postgres://… and postgresql://…. */
@@ -16,6 +16,6 @@ export type PostgresOptions = PostgresRelayOptions;
  * `?options=-c%20search_path%3Dmekong`. Connections open lazily, on the first query.
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): Kysely<Db> {
-  const pool = postgresPool(url, options);
-  return new Kysely<Db>({ dialect: new PostgresDialect({ pool }) });
+  // through the relay's opener, so the relay log on this database appends with a prepared statement
+  return postgresKysely<Db>(postgresPool(url, options));
 }
