@@ -7,7 +7,7 @@
 // server and its CPU is not counted. Every member decodes what it receives: across Hocuspocus
 // instances one frame may carry several messages (the extension syncs by state vector), so frames
 // cannot be counted as messages. No assertions.
-// Run alone: `npx tsx bench/scale-out-peers.ts [--quick] [--reps 3] [--systems mekong,hocuspocus] [--members 30]`.
+// Run alone: `npx tsx bench/scale-out-peers.ts [--quick] [--reps 3] [--systems mekong,hocuspocus] [--members 30] [--rate 60]`.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ export interface ScaleOutPeersOptions {
   systems?: Array<'mekong' | 'hocuspocus'>;
   /** Group size; 30 by default (12 quick). The senders and the rate stay the same. */
   members?: number;
+  /** Messages per second over all senders; 60 by default (30 quick). */
+  rate?: number;
 }
 
 export interface ScaleOutConfigFigures {
@@ -143,7 +145,7 @@ export async function scaleOutPeersBench(opts: ScaleOutPeersOptions): Promise<Sc
   const reps = opts.reps ?? (quick ? 1 : 3);
   const members = opts.members ?? (quick ? 12 : 30);
   const senders = quick ? 3 : 6;
-  const rate = quick ? 30 : 60;
+  const rate = opts.rate ?? (quick ? 30 : 60);
   const seconds = quick ? 1.5 : 4;
   const dir = mkdtempSync(join(tmpdir(), 'mekong-scaleout-peers-'));
   const restore = pinGenerator();
@@ -242,12 +244,14 @@ if (process.argv[1]?.endsWith('scale-out-peers.ts')) {
   const systems = arg('--systems')?.split(',') as ScaleOutPeersOptions['systems'];
   const reps = arg('--reps');
   const members = arg('--members');
+  const rate = arg('--rate');
   const r = await scaleOutPeersBench({
     quick: process.argv.includes('--quick'),
     log: (s) => process.stdout.write(`${s}\n`),
     ...(systems ? { systems } : {}),
     ...(reps ? { reps: Number(reps) } : {}),
     ...(members ? { members: Number(members) } : {}),
+    ...(rate ? { rate: Number(rate) } : {}),
   });
   process.stdout.write(`${JSON.stringify(r, (k, v) => (k === 'runs' ? undefined : v), 2)}\n`);
   process.exit(0);
