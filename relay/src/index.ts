@@ -54,4 +54,4 @@ export {
 export { type ConnectionHandle, createRelay, type Relay, type RelayDeps } from './relay';
 export { type RelayGaugeSource, RelayMetrics, type RelayMetricsOptions, UNDECODED_FRAME } from './metrics';
 export { DEFAULT_DRAIN_TIMEOUT_MS, SERVICE_RESTART } from './shutdown';
-export { clientAddress, parseTrustProxy, setTrustedProxies, TRUST_NO_PROXY, type TrustProxy } from './trusted-proxies';
+export { clientAddress, parseTrustProxy, TRUST_NO_PROXY, type TrustProxy } from './trusted-proxies';

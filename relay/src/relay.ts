@@ -12,6 +12,7 @@ import { type PresenceStore, PresenceTracker } from './presence';
 import { Revoker } from './revoke';
 import { DEFAULT_DRAIN_TIMEOUT_MS, drainConnections, SERVICE_RESTART } from './shutdown';
 import { describeError } from './text';
+import type { TrustProxy } from './trusted-proxies';
 import { attachWebSocket, type WebSocketAttachment } from './ws';
 
 /** What the transport calls for one accepted socket. */
@@ -64,6 +65,8 @@ export interface RelayDeps {
   revocations?: RevocationBus;
   /** Where this relay records who has a socket here (heartbeat 20 s, time to live 60 s); the host owns and closes it. */
   presence?: PresenceStore;
+  /** Proxies trusted to name the client in X-Forwarded-For (see parseTrustProxy); nobody by default. */
+  trustProxy?: TrustProxy;
 }
 
 export function createRelay(deps: RelayDeps): Relay {
@@ -125,7 +128,9 @@ export function createRelay(deps: RelayDeps): Relay {
       return new Handle(conn);
     },
     attach(server, path = '/sync') {
-      attachments.push(attachWebSocket(relay, server, { path, maxPayload: limits.maxFrameBytes, logger, isStopped: () => stopped }));
+      attachments.push(
+        attachWebSocket(relay, server, { path, maxPayload: limits.maxFrameBytes, logger, isStopped: () => stopped, ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}) }),
+      );
     },
     stats: () => ({ connections: connections.size, subscriptions: hub.size }),
     stop(options = {}) {

@@ -5,7 +5,7 @@ import { ErrorCode } from '@mekong/schema';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { clientAddress, normalizeAddress, parseTrustProxy, setTrustedProxies, TRUST_NO_PROXY, type TrustProxy } from './trusted-proxies';
+import { clientAddress, normalizeAddress, parseTrustProxy, TRUST_NO_PROXY, type TrustProxy } from './trusted-proxies';
 import { attachWebSocket } from './ws';
 
 describe('the client address behind proxies', () => {
@@ -64,7 +64,6 @@ describe('the relay’s WebSocket binding', () => {
   /** The ip the relay is given for one socket dialled from 127.0.0.1 with `headers`, on a server that trusts `trust`. */
   async function ipSeen(trust: TrustProxy | undefined, headers: Record<string, string>): Promise<string | undefined> {
     const server = createServer();
-    if (trust) setTrustedProxies(server, trust);
     const seen: Array<string | undefined> = [];
     const relay = {
       accept: (_socket: unknown, meta?: { ip?: string }) => {
@@ -72,7 +71,7 @@ describe('the relay’s WebSocket binding', () => {
         return { onMessage() {}, onClose() {} };
       },
     };
-    const attachment = attachWebSocket(relay, server, { path: '/sync', maxPayload: 1024, logger: pino({ level: 'silent' }), isStopped: () => false });
+    const attachment = attachWebSocket(relay, server, { path: '/sync', maxPayload: 1024, logger: pino({ level: 'silent' }), isStopped: () => false, ...(trust ? { trustProxy: trust } : {}) });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     cleanup.push(async () => {

@@ -1,7 +1,6 @@
 // Who the client is, behind load balancers: X-Forwarded-For is believed only as far as it was written
 // by proxies the operator trusts, so a client cannot pick its own rate-limit bucket by sending the
 // header itself. Used by the relay's WebSocket binding and by the HTTP rate limiters alike.
-import type { Server } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { ErrorCode, MekongError } from '@mekong/schema';
 
@@ -114,22 +113,4 @@ export function clientAddress(trust: TrustProxy, peer: string | undefined, forwa
     client = next;
   }
   return client;
-}
-
-const trusted = new WeakMap<Server, TrustProxy>();
-
-/**
- * Sets which proxies in front of `server` are trusted to name the client; the relay's WebSocket
- * binding on that server reads it for every new socket. Without it nobody is trusted.
- * @example
- * setTrustedProxies(server, parseTrustProxy(process.env.TRUST_PROXY));
- * relay.attach(server, '/sync');
- */
-export function setTrustedProxies(server: Server, trust: TrustProxy): void {
-  trusted.set(server, trust);
-}
-
-/** What {@link setTrustedProxies} set for `server`; nobody by default. */
-export function trustedProxiesOf(server: Server): TrustProxy {
-  return trusted.get(server) ?? TRUST_NO_PROXY;
 }

@@ -6,7 +6,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { RelaySocket } from './ports';
 import type { Relay } from './relay';
 import { describeError } from './text';
-import { clientAddress, trustedProxiesOf } from './trusted-proxies';
+import { clientAddress, TRUST_NO_PROXY, type TrustProxy } from './trusted-proxies';
 
 export interface WebSocketAttachment {
   close(): Promise<void>;
@@ -19,6 +19,8 @@ export interface AttachOptions {
   isStopped: () => boolean;
   /** Sockets that do not answer a ping within this interval are dropped. */
   heartbeatMs?: number;
+  /** Proxies trusted to name the client in X-Forwarded-For; nobody by default. */
+  trustProxy?: TrustProxy;
 }
 
 const toBytes = (data: RawData): Uint8Array =>
@@ -80,8 +82,8 @@ export function attachWebSocket(relay: Pick<Relay, 'accept'>, server: Server, op
   const onError = (err: Error) => options.logger.debug({ err: describeError(err) }, 'websocket error');
 
   const bind = (ws: WebSocket, req: IncomingMessage) => {
-    // X-Forwarded-For counts only as far as proxies the host trusts wrote it (setTrustedProxies)
-    const ip = clientAddress(trustedProxiesOf(server), req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    // X-Forwarded-For counts only as far as proxies the host trusts wrote it (RelayDeps.trustProxy)
+    const ip = clientAddress(options.trustProxy ?? TRUST_NO_PROXY, req.socket.remoteAddress, req.headers['x-forwarded-for']);
     const handle = relay.accept(new WsRelaySocket(ws, req.socket), { ip });
     alive.add(ws);
     ws.on('pong', onPong);

@@ -21,7 +21,6 @@ import {
   type RelayDb,
   type RelayLimits,
   RelayMetrics,
-  setTrustedProxies,
   TRUST_NO_PROXY,
   type TrustProxy,
 } from '@mekong/relay';
@@ -187,6 +186,8 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
           logger: logger.child({ part: 'relay' }),
           metrics: new RelayMetrics(metrics.registry),
           ...(opts.relayLimits ? { limits: opts.relayLimits } : {}),
+          // the relay reads the client address by the same rule as the API's rate limits
+          trustProxy,
         });
 
   const root = new Hono();
@@ -219,8 +220,6 @@ export async function startMekong(opts: StartOptions): Promise<RunningMekong> {
   // timers made that race real); load balancers in front use shorter idle timeouts anyway.
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = server.keepAliveTimeout + 1000;
-  // the relay's per-IP accounting reads the client address by the same rule as the rate limits
-  setTrustedProxies(server, trustProxy);
   relay?.attach(server, '/sync');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
