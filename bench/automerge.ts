@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as Automerge from '@automerge/automerge';
 import * as Y from 'yjs';
 import { type BenchMessage, type BenchOptions, cpuMsSince, median, memoryMb, messages, ratio, round, runChild } from './client-util';
+import { newest50 } from './newest';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const CORE = 1;
@@ -76,16 +77,6 @@ function buildYjs(all: BenchMessage[], file: string): BuildResult {
   };
 }
 
-function newest50<T extends { sentAt: number }>(values: Iterable<T>): T[] {
-  const top: T[] = [];
-  for (const v of values) {
-    if (top.length < 50) top.push(v);
-    else if (v.sentAt > top[49]!.sentAt) top[49] = v;
-    else continue;
-    top.sort((a, b) => b.sentAt - a.sentAt);
-  }
-  return top;
-}
 
 function loadYjs(file: string): LoadResult {
   const bytes = new Uint8Array(readFileSync(file));

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { rng } from '../test/sim/rng';
 
 export interface BenchOptions {
   quick: boolean;
@@ -23,17 +24,6 @@ export function cpuMsSince(from: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run and every peer gets the same data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 export const randomText = (rnd: () => number, n: number): string => {
@@ -56,7 +46,7 @@ export interface BenchMessage {
 
 /** `n` messages between two people, in the shape of Mekong's message model, from a fixed seed. */
 export function messages(n: number, seed = 7): BenchMessage[] {
-  const rnd = seeded(seed);
+  const rnd = rng(seed);
   const people = [
     { user: randomText(rnd, 16), device: randomText(rnd, 16) },
     { user: randomText(rnd, 16), device: randomText(rnd, 16) },

@@ -23,6 +23,7 @@ import { K } from '../client-core/src/local/keys';
 import { entryFromMessage, putEntryOp } from '../client-core/src/sync/entries';
 import { type BenchOptions, median, memoryMb, messages, ratio, repoRoot, round, runChild } from './client-util';
 import { type PeerServer, startPeerServer } from './peers/servers';
+import { newest50 } from './newest';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const CHROMIUM = '/usr/bin/chromium';
@@ -139,16 +140,6 @@ async function nodeOpenMekong(db: string, conv: string): Promise<OpenResult> {
   return { ms, storageOnlyMs, cryptoWaitMs, shown, heapMb: round(after.heapUsed - before.heapUsed, 1), rssMb: round(after.rss - before.rss, 1) };
 }
 
-function newest50<T extends { sentAt: number }>(values: Iterable<T>): T[] {
-  const top: T[] = [];
-  for (const v of values) {
-    if (top.length < 50) top.push(v);
-    else if (v.sentAt > top[49]!.sentAt) top[49] = v;
-    else continue;
-    top.sort((a, b) => b.sentAt - a.sentAt);
-  }
-  return top;
-}
 
 async function nodeOpenYjs(db: string, conv: string): Promise<OpenResult> {
   const before = memoryMb();

@@ -4,6 +4,7 @@
 import { createClient, createIndexedDbStorage } from '@mekong/client-core';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
+import { newest50 } from '../newest';
 
 const MEKONG_DB = 'mekong-bench';
 const Y_DB = 'y-indexeddb-bench';
@@ -25,16 +26,6 @@ function* rows(buf: ArrayBuffer): Generator<[string, Uint8Array]> {
   }
 }
 
-function newest50<T extends { sentAt: number }>(values: Iterable<T>): T[] {
-  const top: T[] = [];
-  for (const v of values) {
-    if (top.length < 50) top.push(v);
-    else if (v.sentAt > top[49]!.sentAt) top[49] = v;
-    else continue;
-    top.sort((a, b) => b.sentAt - a.sentAt);
-  }
-  return top;
-}
 
 const bench = {
   /** Copy the Node client's SQLite rows (fetched from `url`) into the Mekong IndexedDB database. */

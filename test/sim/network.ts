@@ -6,17 +6,7 @@ import { createMemoryBus, createMemoryLogStore, createRelay } from '@mekong/rela
 import { createServices, migrateToLatest, openDatabase } from '@mekong/sync-server';
 import { pino } from 'pino';
 
-/** Small, fast, seedable PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './rng';
 
 /** The server side of a simulated deployment: real services on in-memory SQLite and the real relay core. */
 export async function simulatedServices() {
