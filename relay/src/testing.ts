@@ -6,6 +6,7 @@ export { createPgSchema, PG_URL, type PgSchema, SKIP_PG, SKIP_PG_REASON, withSea
 export { type RevocationBusContractOptions, runRevocationBusContract } from './revocation/contract';
 export { createFakeDirectory, createFakeTokens, type FakeClaims } from './test-support/fakes';
 export { connectInMemory, type InMemoryClient } from './test-support/memory-socket';
+export { perTest } from './test-support/per-test';
 export {
   describeWithRedis,
   killConnection,

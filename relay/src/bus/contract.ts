@@ -1,6 +1,7 @@
 // The one test suite every FanoutBus adapter passes.
 import { ErrorCode } from '@mekong/schema';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { perTest } from '../test-support/per-test';
 import type { BusMessage, FanoutBus } from '../ports';
 import { until } from '../test-support/wait';
 
@@ -15,16 +16,7 @@ export interface FanoutBusContractOptions {
 /** Registers the FanoutBus contract tests; `setup` returns a new bus on each call. */
 export function runFanoutBusContract(name: string, setup: () => Promise<FanoutBus>, options: FanoutBusContractOptions = {}): void {
   describe(`FanoutBus contract: ${name}`, () => {
-    let buses: FanoutBus[] = [];
-    const fresh = async () => {
-      const bus = await setup();
-      buses.push(bus);
-      return bus;
-    };
-    afterEach(async () => {
-      for (const b of buses) await b.close();
-      buses = [];
-    });
+    const fresh = perTest(setup, (bus) => bus.close());
 
     it('delivers to subscribers of the conversation only, bytes intact', async () => {
       const bus = await fresh();

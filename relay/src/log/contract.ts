@@ -1,5 +1,6 @@
 // The one test suite every LogStore adapter passes: gapless per-conversation seqs, dedup, paging, snapshots, persistence.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { perTest } from '../test-support/per-test';
 import type { LogStore } from '../ports';
 
 export interface LogStoreFixture {
@@ -16,20 +17,12 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 /** Registers the LogStore contract tests under `describe(name)`; `setup` makes a fresh, empty store per test. */
 export function runLogStoreContract(name: string, setup: () => Promise<LogStoreFixture>): void {
   describe(`LogStore contract: ${name}`, () => {
-    let open: LogStore[] = [];
-    let cleanups: Array<() => Promise<void>> = [];
-    const fresh = async () => {
-      const fx = await setup();
-      open.push(fx.store);
-      if (fx.cleanup) cleanups.push(fx.cleanup);
-      return fx;
-    };
-    afterEach(async () => {
-      for (const s of open) await s.close().catch(() => undefined);
-      for (const c of cleanups) await c();
-      open = [];
-      cleanups = [];
+    const fresh = perTest(setup, async (fx) => {
+      await fx.store.close().catch(() => undefined);
+      await fx.cleanup?.();
     });
+    // stores a test opens itself (a reopened one) are closed after it too
+    const keep = perTest(async (store: LogStore) => store, (store) => store.close().catch(() => undefined));
 
     it('starts empty', async () => {
       const { store } = await fresh();
@@ -160,8 +153,7 @@ export function runLogStoreContract(name: string, setup: () => Promise<LogStoreF
       for (let i = 0; i < 3; i++) await fx.store.append('c', 'd', i, env(`m${i}`));
       await fx.store.putSnapshot('c', 2, 'd', env('snap'));
       await fx.store.close();
-      const store = await fx.reopen();
-      open.push(store);
+      const store = await keep(await fx.reopen());
       expect(await store.head('c')).toBe(3);
       expect((await store.readAfter('c', 0, 10)).map((r) => text(r.envelope))).toEqual(['m0', 'm1', 'm2']);
       expect(await store.append('c', 'd', 1, env('resend'))).toEqual({ seq: 2, duplicate: true });

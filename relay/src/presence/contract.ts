@@ -1,5 +1,6 @@
 // The one test suite every PresenceStore adapter passes.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { perTest } from '../test-support/per-test';
 import type { PresenceStore } from './port';
 
 /** A clock the tests move by hand; every store of one test reads the same one. */
@@ -24,7 +25,6 @@ const users = (n: number) => {
 /** Registers the PresenceStore contract tests; `setup` returns a new store on each call, reading `clock`. */
 export function runPresenceContract(name: string, setup: (clock: TestClock) => Promise<PresenceStore>, options: PresenceContractOptions = {}): void {
   describe(`PresenceStore contract: ${name}`, () => {
-    let stores: PresenceStore[] = [];
     let t = 1_700_000_000_000;
     const clock: TestClock = {
       now: () => t,
@@ -32,15 +32,7 @@ export function runPresenceContract(name: string, setup: (clock: TestClock) => P
         t += ms;
       },
     };
-    const fresh = async () => {
-      const s = await setup(clock);
-      stores.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      for (const s of stores) await s.close();
-      stores = [];
-    });
+    const fresh = perTest(() => setup(clock), (store) => store.close());
 
     it('answers a user no relay ever held as offline, never seen', async () => {
       const store = await fresh();

@@ -1,6 +1,7 @@
 // The one test suite every RevocationBus adapter passes.
 import { ErrorCode } from '@mekong/schema';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { perTest } from '../test-support/per-test';
 import type { Revocation, RevocationBus } from '../ports';
 import { until } from '../test-support/wait';
 
@@ -16,16 +17,7 @@ const member: Revocation = { kind: 'member', conversationId: 'g_nhóm-bạn', us
 /** Registers the RevocationBus contract tests; `setup` returns a new bus on each call. */
 export function runRevocationBusContract(name: string, setup: () => Promise<RevocationBus>, options: RevocationBusContractOptions = {}): void {
   describe(`RevocationBus contract: ${name}`, () => {
-    let buses: RevocationBus[] = [];
-    const fresh = async () => {
-      const bus = await setup();
-      buses.push(bus);
-      return bus;
-    };
-    afterEach(async () => {
-      for (const b of buses) await b.close();
-      buses = [];
-    });
+    const fresh = perTest(setup, (bus) => bus.close());
 
     it('delivers each kind of event to every listener with its fields intact, in publish order', async () => {
       const listener = await fresh();

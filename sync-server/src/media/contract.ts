@@ -2,7 +2,8 @@
 // included), replace and delete semantics, all-or-nothing puts, id validation and typed failures.
 import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode, isMekongError, MekongError } from '@mekong/schema';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { perTest } from '@mekong/relay/testing';
 import type { BlobStore } from './port';
 import { readAll } from './streams';
 
@@ -73,20 +74,12 @@ async function content(store: BlobStore, id: string): Promise<Uint8Array> {
 /** Registers the BlobStore contract tests under `describe(name)`; `setup` makes a fresh, empty store per test. */
 export function runBlobStoreContract(name: string, setup: () => Promise<BlobStoreFixture>): void {
   describe(`BlobStore contract: ${name}`, () => {
-    let open: BlobStore[] = [];
-    let cleanups: Array<() => Promise<void>> = [];
-    const fresh = async () => {
-      const fx = await setup();
-      open.push(fx.store);
-      if (fx.cleanup) cleanups.push(fx.cleanup);
-      return fx;
-    };
-    afterEach(async () => {
-      for (const s of open) await s.close().catch(() => undefined);
-      for (const c of cleanups) await c();
-      open = [];
-      cleanups = [];
+    const fresh = perTest(setup, async (fx) => {
+      await fx.store.close().catch(() => undefined);
+      await fx.cleanup?.();
     });
+    // stores a test opens itself (reopened, unreachable) are closed after it too
+    const keep = perTest(async (store: BlobStore) => store, (store) => store.close().catch(() => undefined));
 
     it('round-trips bytes, and head reports the size', async () => {
       const { store } = await fresh();
@@ -242,16 +235,14 @@ export function runBlobStoreContract(name: string, setup: () => Promise<BlobStor
       const data = bytes(4096);
       await fx.store.put(id, data);
       await fx.store.close();
-      const again = await fx.reopen();
-      open.push(again);
+      const again = await keep(await fx.reopen());
       expect(await content(again, id)).toEqual(data);
     });
 
     it('reports an unreachable backend as UNAVAILABLE on every method', async (ctx) => {
       const fx = await fresh();
       if (!fx.unavailable) return ctx.skip(`${name} has no backend that could be down`);
-      const down = await fx.unavailable();
-      open.push(down);
+      const down = await keep(await fx.unavailable());
       const id = newBlobId();
       await rejectsWith(() => down.put(id, bytes(10)), ErrorCode.UNAVAILABLE);
       await rejectsWith(() => down.put(id, chunked(bytes(10)), 10), ErrorCode.UNAVAILABLE);
