@@ -1,6 +1,7 @@
-// How one append reaches the log, per engine. Both bump the conversation's row in relay_heads and
-// insert the entry atomically, so a failure gives the number back and seqs stay gapless; both look
-// for an earlier append of the same (device, counter) first, so a resend uses no number.
+// How one append reaches the PostgreSQL log (SQLite appends in groups: sqlite-batch.ts). Both bump the
+// conversation's row in relay_heads and insert the entry atomically, so a failure gives the number
+// back and seqs stay gapless; both find an earlier append of the same (device, counter), so a resend
+// uses no number.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
@@ -72,32 +73,6 @@ export async function appendPostgres(db: Kysely<RelayDb>, a: AppendInput, pool?:
   const row = rows[0];
   if (!row) throw new MekongError(ErrorCode.INTERNAL, 'The append statement returned no row; report this as a bug.');
   return { seq: Number(row.seq), duplicate: row.duplicate };
-}
-
-/** SQLite: the same steps in a write transaction (see writeTransaction). */
-export function appendSqlite(db: Kysely<RelayDb>, a: AppendInput): Promise<AppendResult> {
-  return writeTransaction(db, false, async (trx) => {
-    const existing = await trx
-      .selectFrom('relay_log')
-      .select('seq')
-      .where('conv', '=', a.conv)
-      .where('device', '=', a.device)
-      .where('counter', '=', a.counter)
-      .executeTakeFirst();
-    if (existing) return { seq: Number(existing.seq), duplicate: true };
-    const { head } = await trx
-      .insertInto('relay_heads')
-      .values({ conv: a.conv, head: 1 })
-      .onConflict((oc) => oc.column('conv').doUpdateSet({ head: (eb) => eb('relay_heads.head', '+', 1) }))
-      .returning('head')
-      .executeTakeFirstOrThrow();
-    const seq = Number(head);
-    await trx
-      .insertInto('relay_log')
-      .values({ conv: a.conv, seq, device: a.device, counter: a.counter, envelope: a.envelope, created_at: a.createdAt })
-      .execute();
-    return { seq, duplicate: false };
-  });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { LogStore } from '../ports';
 import { isPostgres } from './engine';
 import type { RelayDb } from './migrations';
-import { type AppendInput, appendPostgres, appendSqlite, type Executor, repairHead, retryCause, writeTransaction } from './sql-append';
+import { type AppendInput, appendPostgres, type Executor, repairHead, retryCause, writeTransaction } from './sql-append';
 import { postgresPoolOf } from './pg-pools';
 import { createSqliteBatchAppender, sqliteHandleOf } from './sqlite-batch';
 
@@ -38,14 +38,15 @@ export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptio
   const postgres = isPostgres(db as Kysely<unknown>);
   // SQLite opened through sqliteKysely commits concurrent appends together (see sqlite-batch.ts)
   const handle = postgres ? undefined : sqliteHandleOf(db);
+  if (!postgres && !handle) {
+    throw new MekongError(ErrorCode.BAD_REQUEST, 'open a SQLite relay log through sqliteKysely() (or openSqliteRelayDb), so its appends can be committed in groups');
+  }
   const batch = handle && createSqliteBatchAppender(db as Kysely<unknown>, handle, now);
   // PostgreSQL opened through postgresKysely runs the append as a prepared statement
   const pool = postgres ? postgresPoolOf(db) : undefined;
-  const appendOnce = postgres
-    ? (d: Kysely<RelayDb>, a: AppendInput) => appendPostgres(d, a, pool)
-    : batch
-      ? (_db: Executor, a: AppendInput) => batch.append(a.conv, a.device, a.counter, a.envelope)
-      : appendSqlite;
+  const appendOnce = batch
+    ? (_db: Executor, a: AppendInput) => batch.append(a.conv, a.device, a.counter, a.envelope)
+    : (d: Kysely<RelayDb>, a: AppendInput) => appendPostgres(d, a, pool);
   let closed = false;
   const live = () => {
     if (closed) throw new MekongError(ErrorCode.UNAVAILABLE, 'the log store is closed; create a new one');

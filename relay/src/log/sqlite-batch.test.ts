@@ -1,6 +1,10 @@
 // Group commit on the SQLite log: appends of one event-loop turn share a transaction, and one that
 // fails rejects alone.
+import { ErrorCode, isMekongError } from '@mekong/schema';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { RelayDb } from './migrations';
 import { openSqliteRelayDb } from './sqlite';
 import { migrateRelay } from './migrations';
 import { createSqlLogStore } from './sql';
@@ -16,6 +20,19 @@ async function openStore() {
 }
 
 describe('SQLite log: group commit', () => {
+  it('refuses a SQLite database not opened through sqliteKysely, with a typed error saying how to open it', async () => {
+    const db = new Kysely<RelayDb>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    let caught: unknown;
+    try {
+      createSqlLogStore(db);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isMekongError(caught) && caught.code).toBe(ErrorCode.BAD_REQUEST);
+    expect((caught as Error).message).toMatch(/sqliteKysely/);
+    await db.destroy();
+  });
+
   it('writes the appends of one turn in one transaction, with gapless seqs in call order', async () => {
     const { store, handle } = await openStore();
     // one row per statement that moves a head: the batch moves each conversation's head once

@@ -132,7 +132,9 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
     const createdAt = now();
     try {
       return runTogether(batch, createdAt);
-    } catch {
+    } catch (err) {
+      // the write lock stayed taken past the busy timeout: the whole batch is tried again later
+      if (retryCause(err) === 'transient') throw err;
       // rolled back whole; again one by one, to find the failing append and keep the rest
       return runApart(batch, createdAt);
     }
