@@ -1,5 +1,5 @@
-// startMekong as an operator runs it: HTTP keep-alive, password-hashing threads per role, and the
-// client address behind trusted proxies (TRUST_PROXY).
+// startMekong as an operator runs it: HTTP keep-alive, password-hashing threads per role, the
+// client address behind trusted proxies (TRUST_PROXY), and the relay's limits.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, type ClientRequest, request } from 'node:http';
@@ -7,7 +7,9 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrustProxy } from '@mekong/relay';
+import { decodeDown, encodeUp, ErrorCode } from '@mekong/schema';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type Role, type RunningMekong, type StartOptions, startMekong } from './main';
 import { minimalLimits } from './passwords';
 import type { RateLimiter } from './rate-limit';
@@ -142,5 +144,40 @@ describe('the rate-limit key behind proxies', () => {
     await login(m, { 'x-forwarded-for': '6.6.6.6, 198.51.100.1' }); // the client's own claim, then what the proxy saw
     await login(m);
     expect(keys).toEqual(['198.51.100.1', '127.0.0.1']);
+  });
+});
+
+describe('relay limits', () => {
+  /**
+   * Error codes the relay answers to `count` pings sent at once on a fresh socket. Before an auth
+   * frame, a ping that passes the rate limiter is refused as UNAUTHENTICATED (and the socket closed),
+   * so at least one error always comes back.
+   */
+  async function errorsForPingBurst(m: RunningMekong, count: number): Promise<string[]> {
+    const ws = new WebSocket(`ws://127.0.0.1:${m.port}/sync`);
+    const codes: string[] = [];
+    ws.on('message', (data: Buffer) => {
+      const frame = decodeDown(new Uint8Array(data));
+      if (frame.type === 'error') codes.push(frame.code);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    // in one TCP write, so the relay meters them all before it handles the first
+    const raw = (ws as unknown as { _socket: Socket })._socket;
+    raw.cork();
+    for (let id = 1; id <= count; id++) ws.send(encodeUp({ type: 'ping', id }));
+    raw.uncork();
+    await until(() => codes.includes(ErrorCode.UNAUTHENTICATED));
+    ws.close();
+    return codes;
+  }
+
+  it('takes the per-connection frame rate from relayLimits (default 300/s, burst 600)', async () => {
+    const strict = await start('relay', { relayLimits: { framesPerSecond: 2, burst: 2 } });
+    expect(await errorsForPingBurst(strict, 5)).toContain(ErrorCode.RATE_LIMITED);
+    const defaults = await start('relay');
+    expect(await errorsForPingBurst(defaults, 5)).not.toContain(ErrorCode.RATE_LIMITED);
   });
 });
