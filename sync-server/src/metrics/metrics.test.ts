@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, errorCode, registerUser, setupServices, type TestServices } from '../test-helpers';
-import { createProcessMetrics, httpMetrics } from './index';
+import { createProcessMetrics, EVENT_LOOP_SAMPLE_MS, httpMetrics } from './index';
 
 const opened: TestServices[] = [];
 afterEach(async () => {
@@ -81,6 +85,27 @@ describe('GET /metrics', () => {
     expect(text).toContain('# TYPE process_cpu_seconds_total counter');
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
     expect(samples(text, 'mekong_password_hash_queue')).toEqual({ mekong_password_hash_queue: 4 });
+  });
+
+  it('lets an idle process sleep: the main thread wakes about 1000/EVENT_LOOP_SAMPLE_MS times a second, not 100', async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'idle-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`idle process exited with ${code}`)));
+      });
+      // the main thread's task id is the pid; every wake-up from epoll is a voluntary context switch
+      const switches = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/task/${child.pid}/status`, 'utf8'))?.[1]);
+      await new Promise((r) => setTimeout(r, 300)); // start-up work settles
+      const before = switches();
+      await new Promise((r) => setTimeout(r, 2000));
+      const perSecond = (switches() - before) / 2;
+      expect(perSecond).toBeGreaterThan(0);
+      expect(perSecond).toBeLessThan((1000 / EVENT_LOOP_SAMPLE_MS) * 3);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('with a token, answers 401 UNAUTHENTICATED unless the scraper presents it', async () => {
