@@ -179,13 +179,14 @@ export function defineFuzzSuite(sizes: FuzzSizes): void {
 
       const classics = classicPoisons();
       const poisons: Poison[] = [...(sizes.allClassicPoisons ? classics : classics.filter((_, i) => i % 3 === 0)), ...randomPoisons(sizes.randomPoisons, SEED)];
-      const replica = (alice as unknown as { run: { replicas: Map<string, { enqueue(fn: () => Promise<void>): Promise<void>; pushLocal(u: Uint8Array, e: []): Promise<void> }> } }).run.replicas.get(chat.id)!;
+      // the replica's own queue and outbox: sealed and sent exactly as alice's client sends her messages
+      const replica = (alice as unknown as { run: { replicas: Map<string, { enqueue(fn: () => Promise<void>): Promise<void>; outbox: { push(u: Uint8Array, e: []): Promise<void> } }> } }).run.replicas.get(chat.id)!;
       const batches: Poison[][] = [];
       for (let i = 0; i < poisons.length; i += 8) batches.push(poisons.slice(i, i + 8));
       const slowest = { ms: 0, what: '' };
       for (const [k, batch] of batches.entries()) {
         // validly encrypted and signed by alice's real device key: only the plaintext is hostile
-        for (const p of batch) await replica.enqueue(() => replica.pushLocal(p.update, []));
+        for (const p of batch) await replica.enqueue(() => replica.outbox.push(p.update, []));
         const text = `after poison batch ${k + 1}`;
         const started = performance.now();
         await chat.send(text);
