@@ -2,15 +2,12 @@
 // next device counter, stored in the outbox in the same batch as the document and index writes it
 // belongs to, then sent; it is sent again after every reconnect (the relay drops duplicates by
 // device and counter) and removed once acknowledged, which marks its messages sent.
-import type { Up } from '@mekong/schema';
 import { fromBase64url, sealEnvelope, toBase64url } from '../crypto';
-import type { KeyManager } from '../keys/manager';
-import type { DeviceSecrets } from '../keys/secrets';
 import { fromBytes, toBytes } from '../local/json';
 import { K, outboxCounter } from '../local/keys';
-import type { ConvMembers } from '../membership/tracker';
-import type { StorageOp, StoragePort } from '../storage';
+import type { StorageOp } from '../storage';
 import { type MessageEntry, putEntryOp, readEntry } from './entries';
+import type { SealingHost } from './stored-doc';
 
 /** One stored outbox item: the sealed update and the messages it carries (`[sentAt, id]`). */
 interface OutboxItem {
@@ -18,14 +15,7 @@ interface OutboxItem {
   ids: Array<[number, string]>;
 }
 
-export interface OutboxHost {
-  conv: string;
-  storage: StoragePort;
-  keys: KeyManager;
-  secrets: DeviceSecrets;
-  /** Members, epochs and key holders as the verified membership log says. */
-  members(): ConvMembers;
-  send(frame: Up): boolean;
+export interface OutboxHost extends SealingHost {
   onEntries(conv: string, entries: MessageEntry[]): void;
   /** The replica state's device counter; the replica stores it with the rest of its state. */
   state(): { counter: number };

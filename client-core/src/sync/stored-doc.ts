@@ -13,7 +13,8 @@ import { K } from '../local/keys';
 import type { ConvMembers } from '../membership/tracker';
 import type { StorageOp, StoragePort } from '../storage';
 
-export interface StoredDocHost {
+/** What a part of the replica needs to seal updates for its conversation, store them and send them. */
+export interface SealingHost {
   conv: string;
   storage: StoragePort;
   keys: KeyManager;
@@ -21,6 +22,9 @@ export interface StoredDocHost {
   /** Members, epochs and key holders as the verified membership log says. */
   members(): ConvMembers;
   send(frame: Up): boolean;
+}
+
+export interface StoredDocHost extends SealingHost {
   /** Compact after this many appended updates (default 500). */
   compactEvery?: number;
   /** The replica state's document and snapshot counters; the replica stores them with the rest of its state. */
