@@ -8,7 +8,7 @@ import type { CapacityResult } from './capacity';
 import type { CatchUpResult, ColdOpenResult, CryptoMediaResult, YjsVsAutomergeResult } from './client-side';
 import type { FanoutResult } from './fanout';
 import type { GroupCostResult } from './group-cost';
-import type { ScaleOutPeersResult } from './scale-out-peers';
+import type { ScaleOutAtRate, ScaleOutPeersResult } from './scale-out-peers';
 import { barChart } from './svg';
 
 function isOk<T>(v: unknown): v is T {
@@ -54,6 +54,22 @@ export function charts(r: Record<string, unknown>): Array<[string, string]> {
     ]);
   }
   return out;
+}
+
+/** One rate of the scale-out comparison: the table and where the targets stand. */
+function scaleOutTable(a: Pick<ScaleOutAtRate, 'ratePerSecond' | 'configs' | 'targets'> & { wakeCost?: ScaleOutAtRate['wakeCost'] }): string {
+  const extra = (c: ScaleOutAtRate['configs'][number]) =>
+    c.wakeupsPerMessage === undefined ? '' : ` ${n1(c.wakeupsPerMessage)} | ${n1(c.idleCpuMsPerSecond)} |`;
+  const withExtra = a.configs.some((c) => c.wakeupsPerMessage !== undefined);
+  return `
+At ${a.ratePerSecond} msg/s${a.wakeCost ? ` (here a process that only echoes a 300-byte frame uses ${n1(a.wakeCost.cpuMicrosPerFrame)} µs of CPU per frame at this rate: the price of one wake-up)` : ''}:
+
+| system | instances | CPU-s / 1k deliveries (servers + Redis) | p50 | p99 | missing deliveries |${withExtra ? ' server wake-ups per message | idle CPU ms/s |' : ''}
+|---|---|---|---|---|---|${withExtra ? '---|---|' : ''}
+${a.configs.map((c) => `| ${c.system} | ${c.instances} | ${n1(c.cpuPer1000Deliveries.total)} | ${n1(c.run.latencyMs.p50)} ms | ${n1(c.run.latencyMs.p99)} ms | ${c.run.missing} |${extra(c)}`).join('\n')}
+
+Targets at ${a.ratePerSecond} msg/s: ${a.targets.threeRelaysVsOne}; ${a.targets.mekongVsHocuspocusWithRedis}.
+`;
 }
 
 /** A figure with 0–2 decimals by size, or n/a. A declaration, so the report (written above) can use it. */
@@ -110,16 +126,10 @@ Mekong, 1-1 conversations across relays (test/cluster harness, real processes):
 }${
   isOk<ScaleOutPeersResult>(sp)
     ? `
-Against Hocuspocus with its Redis extension (one group of ${sp.members}, ${sp.senders} senders, ${sp.ratePerSecond} msg/s):
+Against Hocuspocus with its Redis extension (one group of ${sp.members}, ${sp.senders} senders${sp.atRates ? `, at ${sp.atRates.map((a) => a.ratePerSecond).join(' and ')} msg/s` : `, ${sp.ratePerSecond} msg/s`}):
 
 ![scale-out](results/charts/scale-out-cpu.svg)
-
-| system | instances | CPU-s / 1k deliveries (servers + Redis) | p50 | p99 | missing deliveries |
-|---|---|---|---|---|---|
-${sp.configs.map((c) => `| ${c.system} | ${c.instances} | ${n1(c.cpuPer1000Deliveries.total)} | ${n1(c.run.latencyMs.p50)} ms | ${n1(c.run.latencyMs.p99)} ms | ${c.run.missing} |`).join('\n')}
-
-Targets: ${sp.targets.threeRelaysVsOne}; ${sp.targets.mekongVsHocuspocusWithRedis}.
-`
+${(sp.atRates ?? [{ ratePerSecond: sp.ratePerSecond, configs: sp.configs, targets: sp.targets, wakeCost: undefined }]).map((a) => scaleOutTable(a)).join('')}`
     : ''
 }`);
   }
@@ -265,8 +275,10 @@ function standing(r: Record<string, unknown>): string {
   }
   const sp = r['scale-out-peers'];
   if (isOk<ScaleOutPeersResult>(sp)) {
-    rows.push(`| 3 relays + Redis: CPU per delivery ≤ 1.2× one relay, p50 ≤ +1 ms | ${sp.targets.threeRelaysVsOne} | see text |`);
-    rows.push(`| ≥ 5× less CPU per delivery than Hocuspocus + Redis | ${sp.targets.mekongVsHocuspocusWithRedis} | see text |`);
+    const rates = sp.atRates ?? [{ ratePerSecond: sp.ratePerSecond, targets: sp.targets }];
+    const each = (pick: (t: ScaleOutAtRate['targets']) => string) => rates.map((a) => `at ${a.ratePerSecond} msg/s: ${pick(a.targets)}`).join('<br>');
+    rows.push(`| 3 relays + Redis: CPU per delivery ≤ 1.2× one relay, p50 ≤ +1 ms | ${each((t) => t.threeRelaysVsOne)} | see text |`);
+    rows.push(`| ≥ 5× less CPU per delivery than Hocuspocus + Redis | ${each((t) => t.mekongVsHocuspocusWithRedis)} | see text |`);
   }
   const cu = r['catch-up'];
   if (isOk<CatchUpResult>(cu)) rows.push(`| catch-up of 10,000 messages < 500 ms | ${n1(cu.mekong.appliedMs)} ms (y-websocket client ${n1(cu.yWebsocket.appliedMs)} ms) | ${met(cu.mekong.appliedMs < 500)} |`);

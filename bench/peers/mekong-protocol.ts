@@ -75,7 +75,7 @@ function envelopeOfUpdate(f: Uint8Array): Uint8Array {
  * the rest are identified by their clear header. Checking all of them made the generator's single
  * core, not the relay, the bottleneck in small groups.
  */
-const CHECK_EVERY = 8;
+const CHECK_EVERY = 64;
 
 async function registerRaw(api: string, username: string, fetchImpl: typeof fetch): Promise<MekongAccount> {
   const a = await registerAccount(api, username, fetchImpl);
