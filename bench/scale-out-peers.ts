@@ -22,7 +22,7 @@ import { startRedisServer } from '../test/cluster/redis-server';
 import { mekongGroup, mekongProtocol } from './peers/mekong-protocol';
 import { Room } from './peers/room';
 import { canPin, type PeerServer, pinGenerator, pinProcess, SERVER_CORE, startPeerServer, watchProcess } from './peers/servers';
-import { measureWakeCost, type WakeCost, wakeups } from './peers/wake-cost';
+import { cpuNanos, measureWakeCost, type WakeCost, wakeups } from './peers/wake-cost';
 import { fixedRate, type PhaseResult } from './peers/workload';
 import { hocuspocusProtocol } from './peers/yjs-protocols';
 import { profileClusterProcesses, startProfiles } from './scale-out-profile';
@@ -167,7 +167,6 @@ interface Run {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cpuOf = (c: Config) => c.servers.reduce((sum, p) => sum + p.cpu(), 0);
 const wakeupsOf = (c: Config) => c.servers.reduce((sum, p) => sum + wakeups(p.pid), 0);
 
 function figuresOf(c: Config, rs: Run[], idleCpuMsPerSecond: number): ScaleOutConfigFigures {
@@ -259,13 +258,16 @@ export async function scaleOutPeersBench(opts: ScaleOutPeersOptions): Promise<Sc
       for (const c of configs) await fixedRate(c.room, c.servers, rates[0]!, seconds, 30_000);
       log(`  warmed up: one uncounted ${seconds} s run per configuration`);
     }
-    // what each configuration burns with everyone connected and nobody sending
+    // what each configuration burns with everyone connected and nobody sending (schedstat: a few
+    // ms a second is a handful of 10 ms ticks, too coarse for stat's utime)
     const idle = new Map<Config, number>();
     for (const c of configs) {
-      const cpu0 = cpuOf(c) + (cpuSeconds(c.redisPid()) ?? 0);
+      const pids = [...c.servers.map((p) => p.pid), c.redisPid()].filter((pid): pid is number => pid !== undefined && pid > 0);
+      const nanos = () => pids.reduce((sum, pid) => sum + cpuNanos(pid), 0);
+      const cpu0 = nanos();
       const t0 = performance.now();
       await sleep(quick ? 1000 : 3000);
-      idle.set(c, ((cpuOf(c) + (cpuSeconds(c.redisPid()) ?? 0) - cpu0) * 1000) / ((performance.now() - t0) / 1000));
+      idle.set(c, (nanos() - cpu0) / 1e6 / ((performance.now() - t0) / 1000));
     }
     if (profiling) startProfiles(configs.flatMap((c) => c.servers.map((s) => s.pid)));
     const atRates: ScaleOutAtRate[] = [];
