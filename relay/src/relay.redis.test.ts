@@ -10,6 +10,7 @@ import type { BusMessage, FanoutBus, LogStore } from './ports';
 import type { Peer } from './test-support/peer';
 import { describeWithRedis, killConnection, probeRedis, startPrivateRedis, testPrefix } from './test-support/redis';
 import { bytes, testRelay, text } from './test-support/setup';
+import { rng } from './test-support/rng';
 
 const probe = await probeRedis();
 const silent = pino({ level: 'silent' });
@@ -40,16 +41,6 @@ async function receivedExactly(peer: Peer, n: number, conv = 'room'): Promise<vo
   expect(seqs(peer, conv), `${peer.name} gets each update once, in order`).toEqual(oneTo(n));
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describeWithRedis('relays sharing one log and one Redis', probe, () => {
   let cleanup: Array<() => Promise<unknown>> = [];
@@ -238,7 +229,7 @@ describeWithRedis('relays sharing one log and one Redis', probe, () => {
 
   it('loses nothing between catch-up and live while a publisher keeps pushing (seeds 1..4)', async () => {
     for (const seed of [1, 2, 3, 4]) {
-      const random = prng(seed);
+      const random = rng(seed);
       const conv = `race-${seed}`;
       const { a, b, log } = cluster({ members: { [conv]: ['alice', 'bob'] } });
       const writer = await a.connect('alice:d1', 'writer@A');

@@ -6,21 +6,11 @@ import { closeAfterEach, describeWithRedis, killConnection, probeRedis, testPref
 import { until } from '../test-support/wait';
 import { runFanoutBusContract } from './contract';
 import { createRedisBus, type RedisBus, type RedisBusOptions } from './redis';
+import { rng } from '../test-support/rng';
 
 const probe = await probeRedis();
 const silent = pino({ level: 'silent' });
 
-/** A small deterministic generator, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describeWithRedis('Redis fan-out bus', probe, () => {
   const prefix = testPrefix('bus');
@@ -73,7 +63,7 @@ describeWithRedis('Redis fan-out bus', probe, () => {
 
   it('is live once ready, for fresh subscriptions racing a publisher loop (seeds 1..4)', async () => {
     for (const seed of [1, 2, 3, 4]) {
-      const random = prng(seed);
+      const random = rng(seed);
       const publisher = bus();
       const subscriber = bus();
       const conv = `race-${seed}`;
