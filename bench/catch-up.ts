@@ -12,12 +12,13 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, createNodeClient, createSqliteStorage, type MekongClient, nodeTransport, type StorageOp, type StoragePort, type Transport } from '@mekong/client-core/node';
+import { createClient, createNodeClient, createSqliteStorage, type MekongClient } from '@mekong/client-core/node';
 import { decodeDown } from '@mekong/schema';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { type CatchUpDesignResult, catchUpDesignBench } from './catch-up-design';
+import { countingTransport, type StorageStats, timedStorage, type Wire } from './catch-up-probes';
 import { startStageProfile } from './catch-up-profile';
 import { type BenchOptions, median, messages, ratio, round } from './client-util';
 import { type PeerServer, pinGenerator, startPeerServer } from './peers/servers';
@@ -26,91 +27,6 @@ const now = () => performance.now();
 const NO_ROTATION = { afterUpdates: 1_000_000_000, afterMs: 365 * 24 * 3600 * 1000 };
 /** Messages both sides already hold before going offline. */
 const BEFORE = 20;
-
-interface Wire {
-  bytesDown: number;
-  framesDown: number;
-  firstAt: number;
-  lastAt: number;
-  keep?: Uint8Array[];
-}
-
-function countingTransport(wire: Wire): Transport {
-  const inner = nodeTransport();
-  return (url, handlers) =>
-    inner(url, {
-      ...handlers,
-      onMessage(data) {
-        wire.bytesDown += data.byteLength;
-        wire.framesDown++;
-        wire.lastAt = now();
-        if (!wire.firstAt) wire.firstAt = wire.lastAt;
-        wire.keep?.push(data);
-        handlers.onMessage(data);
-      },
-    });
-}
-
-interface StorageStats {
-  ms: number;
-  batches: number;
-  /** message index keys present (seeded with the home's own) and those holding an unchecked entry */
-  indexKeys: Set<string>;
-  uncheckedKeys: Set<string>;
-  expected: number;
-  /** end of the batch after which the index first held every expected message */
-  indexFullAt: number;
-  /** end of the batch after which, the index being full, no entry was left unchecked */
-  allCheckedAt: number;
-}
-
-const UNCHECKED_MARK = Buffer.from('"unchecked":');
-
-/** Follows what a batch does to the message index: which keys exist, which hold unchecked entries. */
-function watchIndex(stats: StorageStats, ops: StorageOp[]): void {
-  let touched = false;
-  for (const o of ops) {
-    if (!o.key.startsWith('msg/')) continue;
-    touched = true;
-    if (o.type === 'del') {
-      stats.indexKeys.delete(o.key);
-      stats.uncheckedKeys.delete(o.key);
-      continue;
-    }
-    stats.indexKeys.add(o.key);
-    if (Buffer.from(o.value.buffer, o.value.byteOffset, o.value.byteLength).includes(UNCHECKED_MARK)) stats.uncheckedKeys.add(o.key);
-    else stats.uncheckedKeys.delete(o.key);
-  }
-  if (!touched) return;
-  const t = now();
-  if (!stats.indexFullAt && stats.indexKeys.size >= stats.expected) stats.indexFullAt = t;
-  if (stats.indexFullAt && !stats.allCheckedAt && stats.uncheckedKeys.size === 0) stats.allCheckedAt = t;
-}
-
-/** Times every storage call (the SQLite adapter does its work synchronously inside the call). */
-function timedStorage(inner: StoragePort, stats: StorageStats): StoragePort {
-  const time = <T>(fn: () => Promise<T>): Promise<T> => {
-    const t = now();
-    const p = fn();
-    stats.ms += now() - t;
-    return p;
-  };
-  return {
-    get: (k) => time(() => inner.get(k)),
-    put: (k, v) => time(() => inner.put(k, v)),
-    delete: (k) => time(() => inner.delete(k)),
-    range: (p, o) => time(() => inner.range(p, o)),
-    batch: (ops) => {
-      const p = time(() => {
-        stats.batches++;
-        return inner.batch(ops);
-      });
-      watchIndex(stats, ops);
-      return p;
-    },
-    close: () => inner.close(),
-  };
-}
 
 export interface CatchUpRun {
   /** from starting the client (restore from disk) until every message is in the local index (applied: decrypted, in the document, indexed) */
