@@ -23,6 +23,7 @@ import { UNDECODED_FRAME } from './metrics';
 import type { BusMessage, RelaySocket } from './ports';
 import { SERVICE_RESTART } from './shutdown';
 import { clip, describeError } from './text';
+import { Memberships } from './memberships';
 
 /** Bus message → its encoded down frame, shared by every local recipient (the frame names the conversation, as does the message). */
 const encodedFrames = new WeakMap<BusMessage, Uint8Array>();
@@ -50,11 +51,7 @@ export class Connection implements Subscriber {
   /** The relay is shutting down: frames not yet started are skipped and long work (catch-up) stops early. */
   draining = false;
   readonly subs = new Map<string, Subscription>();
-  private readonly members = new Map<string, number>(); // conv → when membership was last confirmed
-  /** Bumped by every membership revocation, so an answer the directory gave meanwhile is not trusted. */
-  private membershipRevocations = 0;
-  /** Conversations whose membership is being asked again; made on first use, as most connections never need it. */
-  private rechecking: Set<string> | undefined;
+  private readonly memberships: Memberships;
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
   /** Pushes whose appends are under way, answered in frame order; every other frame waits for them. */
@@ -69,6 +66,7 @@ export class Connection implements Subscriber {
   ) {
     this.logger = ctx.logger.child({ conn: this.id });
     this.bucket = new TokenBucket(ctx.limits.framesPerSecond, ctx.limits.burst, ctx.now);
+    this.memberships = new Memberships({ directory: ctx.directory, now: ctx.now, ttlMs: ctx.limits.membershipTtlMs });
     const ms = ctx.limits.authTimeoutMs;
     this.authTimer = setTimeout(() => {
       if (this.state === 'awaiting-auth') this.refuseAuth(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, `authenticate within ${ms} ms of connecting`);
@@ -266,17 +264,8 @@ export class Connection implements Subscriber {
   }
 
   /** Membership of the authenticated user, answered from a short-lived per-connection cache when positive. */
-  async isMember(conv: string): Promise<boolean> {
-    const confirmed = this.members.get(conv);
-    const now = this.ctx.now();
-    if (confirmed !== undefined && now - confirmed < this.ctx.limits.membershipTtlMs) return true;
-    const revocations = this.membershipRevocations;
-    const ok = await this.ctx.directory.isMember(conv, this.user ?? '');
-    // a revocation arrived while the directory answered: the answer may predate it, so ask again
-    if (revocations !== this.membershipRevocations) return this.isMember(conv);
-    if (ok) this.members.set(conv, now);
-    else this.members.delete(conv);
-    return ok;
+  isMember(conv: string): Promise<boolean> {
+    return this.memberships.isMember(conv, this.user ?? '');
   }
 
   /** Throws NOT_MEMBER (and ends a subscription the user may no longer hold) unless the user is a member. */
@@ -291,8 +280,7 @@ export class Connection implements Subscriber {
 
   /** The user lost `conv` elsewhere in the cluster: forget the cached answer and end a subscription to it. */
   membershipRevoked(conv: string): void {
-    this.members.delete(conv);
-    this.membershipRevocations++;
+    this.memberships.revoked(conv);
     if (this.state === 'closed' || !this.subs.has(conv)) return;
     this.unfollow(conv);
     this.send({ type: 'unsubscribed', conv, code: ErrorCode.NOT_MEMBER });
@@ -300,26 +288,17 @@ export class Connection implements Subscriber {
 
   /** Revocations may have been missed: every membership is asked of the directory again before it is relied on. */
   forgetMemberships(): void {
-    this.members.clear();
-    this.membershipRevocations++;
+    this.memberships.forgetAll();
   }
 
   /** Asks the directory again in the background once the answer for a followed conversation is stale; delivery goes on meanwhile. */
   private recheckMembership(conv: string): void {
-    const confirmed = this.members.get(conv);
-    if (confirmed !== undefined && this.ctx.now() - confirmed < this.ctx.limits.membershipTtlMs) return;
-    this.rechecking ??= new Set();
-    const rechecking = this.rechecking;
-    if (rechecking.has(conv)) return;
-    rechecking.add(conv);
-    this.isMember(conv)
-      .then(
-        (ok) => {
-          if (!ok) this.membershipRevoked(conv);
-        },
-        (err) => this.logger.warn({ err: describeError(err) }, 'membership re-check failed; delivery goes on'),
-      )
-      .finally(() => rechecking.delete(conv));
+    this.memberships.recheck(
+      conv,
+      this.user ?? '',
+      () => this.membershipRevoked(conv),
+      (err) => this.logger.warn({ err: describeError(err) }, 'membership re-check failed; delivery goes on'),
+    );
   }
 
   unfollow(conv: string): void {
