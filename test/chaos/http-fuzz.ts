@@ -30,6 +30,7 @@ export const ROUTE_BODIES: Record<RouteKey, unknown> = {
   'DELETE /api/users/me/devices/:id': undefined,
   'POST /api/users/me/devices': {},
   'GET /api/users/by-username/:username': undefined,
+  'POST /api/users/by-username': { usernames: ['fuzzy', 'minh'] },
   'GET /api/users/:id': undefined,
   'PUT /api/users/:id': { displayName: 'New name' },
   'GET /api/search/users': undefined,

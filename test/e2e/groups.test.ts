@@ -1,6 +1,7 @@
 // Groups end to end through a real server and relay: create, chat, add, remove, leave, roles,
 // rotation. Removal and leaving start a new epoch whose key the departed member never gets.
-import type { Conversation, MekongClient } from '@mekong/client-core';
+import { join } from 'node:path';
+import { type Conversation, createNodeClient, type MekongClient } from '@mekong/client-core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, newClient, startTestServer, type TestServer } from '../helpers';
 
@@ -41,6 +42,32 @@ afterAll(async () => {
 });
 
 describe('groups', () => {
+  it('looks all members up in one request, and refuses a list with unknown usernames naming each, creating nothing', async () => {
+    const asked: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      asked.push(`${init?.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname}`);
+      return fetch(input, init);
+    };
+    const khoa = await createNodeClient({ server: server.url, home: join(server.dir, 'homes', 'khoa'), pollIntervalMs: 300, fetch: counting });
+    try {
+      await khoa.register({ username: 'khoa', password: 'khoa password 1', displayName: 'Khoa' });
+      const failure = await khoa.createGroup({ name: 'typo', members: ['minh', '@ghost_one', 'HOA', 'ghost_two'] }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: 'NOT_FOUND', details: { usernames: ['ghost_one', 'ghost_two'] } });
+      expect(String((failure as Error).message)).toContain('@ghost_one, @ghost_two');
+      expect((await khoa.conversations()).filter((c) => c.kind === 'group')).toEqual([]);
+
+      asked.length = 0;
+      const g = await khoa.createGroup({ name: 'đủ người', members: ['minh', 'hoa', 'tuan', 'Minh'] });
+      expect(g.members.map((m) => m.username).sort()).toEqual(['hoa', 'khoa', 'minh', 'tuan']);
+      // one lookup for the whole list, none per member
+      expect(asked.filter((a) => a.includes('/api/users/by-username'))).toEqual(['POST /api/users/by-username']);
+      const memberIds = g.members.filter((m) => m.username !== 'khoa').map((m) => m.id);
+      expect(asked.filter((a) => memberIds.some((id) => a === `GET /api/users/${id}`))).toEqual([]);
+    } finally {
+      await khoa.close();
+    }
+  });
+
   it('creates a group whose members and roles come from the signed log, and everyone chats', async () => {
     const g = await clients.lan!.createGroup({ name: 'Nhà mình', members: ['minh', 'hoa'] });
     groupId = g.id;

@@ -1,7 +1,7 @@
 // The Mekong client: session, conversations and the background sync that keeps them current.
 // Groups and devices live in groups.ts, followed conversations in following.ts, the conversation
 // list and open views in views.ts, the running services and relay frame routing in runtime.ts.
-import { ErrorCode, isMekongError, MekongError } from '@mekong/schema';
+import { ErrorCode, isMekongError, MAX_USERNAME_BATCH, MekongError, type UsernameBatchResponse } from '@mekong/schema';
 import { asSigningPublicKey, fromBase64url, safetyNumber } from '../crypto';
 import { ApiClient, type ApiConversation, type ApiProfile, type Tokens } from '../http/api';
 import { type DeviceSecrets, decodeSecrets, encodeSecrets } from '../keys/secrets';
@@ -63,6 +63,7 @@ export class Client implements MekongClient {
       session: () => this.session!,
       status: () => this.status,
       findUser: (u) => this.findUser(u),
+      findUsers: (u) => this.findUsers(u),
       profile: (id) => this.profile(id),
       knownProfile: (id) => this.profiles.get(id),
       report: (e) => this.report(e),
@@ -126,6 +127,32 @@ export class Client implements MekongClient {
     if (!u) throw new MekongError(ErrorCode.BAD_REQUEST, 'Type a username.');
     const p = await this.api.call<ApiProfile>('GET', `/api/users/by-username/${encodeURIComponent(u)}`);
     return this.remember(p);
+  }
+
+  /**
+   * Many users by username, in as few round trips as the server allows (1,000 names each), every
+   * one remembered and its identity key pinned like findUser's. Answers in the order asked, each
+   * user once.
+   * @throws MekongError NOT_FOUND naming every username nobody holds (`details.usernames`), BAD_REQUEST for an empty name
+   */
+  async findUsers(usernames: string[]): Promise<UserProfile[]> {
+    const wanted = [...new Set(usernames.map((n) => n.trim().toLowerCase().replace(/^@/, '')))];
+    if (wanted.some((u) => !u)) throw new MekongError(ErrorCode.BAD_REQUEST, 'Type a username.');
+    const found = new Map<string, ApiProfile>();
+    const missing: string[] = [];
+    for (let i = 0; i < wanted.length; i += MAX_USERNAME_BATCH) {
+      const res = await this.api.call<UsernameBatchResponse>('POST', '/api/users/by-username', { usernames: wanted.slice(i, i + MAX_USERNAME_BATCH) });
+      for (const p of res.users) found.set(p.username, p);
+      missing.push(...res.missing);
+    }
+    if (missing.length > 0) {
+      const names = missing.map((u) => `@${u}`).join(', ');
+      throw new MekongError(ErrorCode.NOT_FOUND, missing.length === 1 ? `There is no user ${names}.` : `There are no users ${names}.`, { usernames: missing });
+    }
+    const profiles = wanted.map((u) => found.get(u)).filter((p): p is ApiProfile => p !== undefined);
+    // pinned before answering: a caller that reads the identity next must find it on this device
+    await Promise.all(profiles.map((p) => this.run?.directory.pin(p)));
+    return profiles.map((p) => this.remember(p, false));
   }
 
   conversations(): Promise<ConversationSummary[]> {
@@ -325,9 +352,9 @@ export class Client implements MekongClient {
     return { id: userId, username: ident.username, displayName: ident.displayName };
   }
 
-  private remember(p: ApiProfile): UserProfile {
+  private remember(p: ApiProfile, pin = true): UserProfile {
     this.profiles.set(p.id, { username: p.username, displayName: p.displayName });
-    void this.run?.directory.pin(p);
+    if (pin) void this.run?.directory.pin(p);
     return { id: p.id, username: p.username, displayName: p.displayName };
   }
 

@@ -64,6 +64,8 @@ export interface ClientContext {
   session(): Session;
   status(): ConnectionStatus;
   findUser(username: string): Promise<UserProfile>;
+  /** Many users by username in one round trip; NOT_FOUND names every username nobody holds. */
+  findUsers(usernames: string[]): Promise<UserProfile[]>;
   profile(userId: string): Promise<UserProfile>;
   /** A profile already known on this device, without asking the server. */
   knownProfile(userId: string): { username: string; displayName: string } | undefined;

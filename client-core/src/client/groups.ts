@@ -34,8 +34,8 @@ export class Groups {
     const name = p.name.trim();
     if (!name) throw new MekongError(ErrorCode.BAD_REQUEST, 'Give the group a name.');
     const others = new Map<string, UserProfile>();
-    for (const u of p.members) {
-      const prof = await this.ctx.findUser(u);
+    // one round trip for the whole list: a group of 1,000 used to cost 999 lookups in a row
+    for (const prof of p.members.length > 0 ? await this.ctx.findUsers(p.members) : []) {
       if (prof.id !== me.userId) others.set(prof.id, prof);
     }
     const members = [{ user: me.userId, identityKey: toBase64url(run.secrets.identity.publicKey), role: 'owner' as const }];

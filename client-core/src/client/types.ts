@@ -195,6 +195,8 @@ export interface MekongClient {
   login(p: { username: string; password: string }): Promise<Session>;
   logout(): Promise<void>;
   findUser(username: string): Promise<UserProfile>;
+  /** Many users at once (in the order asked, each once); NOT_FOUND names every username nobody holds. */
+  findUsers(usernames: string[]): Promise<UserProfile[]>;
   conversations(): Promise<ConversationSummary[]>;
   onConversationsChanged(cb: () => void): () => void;
   openDirect(username: string): Promise<Conversation>;

@@ -97,6 +97,17 @@ export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
 export const UsernameParam = z.strictObject({ username: Username });
 export type UsernameParam = z.infer<typeof UsernameParam>;
 
+/** Most usernames in one POST /api/users/by-username: everyone a full group adds besides its owner. */
+export const MAX_USERNAME_BATCH = 1000;
+
+/** POST /api/users/by-username: the profiles of many users in one round trip (creating a group). */
+export const UsernameBatchRequest = z.strictObject({ usernames: z.array(Username).min(1).max(MAX_USERNAME_BATCH) });
+export type UsernameBatchRequest = z.infer<typeof UsernameBatchRequest>;
+
+/** The users found, in the order asked (each once), and the usernames nobody holds. */
+export const UsernameBatchResponse = z.object({ users: z.array(UserProfile), missing: z.array(Username) });
+export type UsernameBatchResponse = z.infer<typeof UsernameBatchResponse>;
+
 /** Public keys of one active device. */
 export const DevicePublic = z.object({
   id: ResourceId,

@@ -1,9 +1,10 @@
-// Public profiles: GET /by-username/:username, GET /:id, PUT /:id (self only). ":id" may be "me".
-import { ErrorCode, IdParam, MekongError, UpdateProfileRequest, UsernameParam } from '@mekong/schema';
+// Public profiles: GET /by-username/:username, POST /by-username (many at once), GET /:id, PUT /:id
+// (self only). ":id" may be "me".
+import { ErrorCode, IdParam, MekongError, UpdateProfileRequest, UsernameBatchRequest, type UsernameBatchResponse, UsernameParam } from '@mekong/schema';
 import { Hono } from 'hono';
-import { type AppEnv, type Caller, jsonBody, limitBody, pathParams, requireAuth } from '../http';
+import { type AppEnv, type Caller, jsonBody, LARGE_BODY_LIMIT, limitBody, pathParams, requireAuth } from '../http';
 import type { AccountsDeps } from './deps';
-import { findUserById, findUserByUsername, profileOf, updateDisplayName } from './users-repo';
+import { findUserById, findUserByUsername, findUsersByUsernames, profileOf, updateDisplayName } from './users-repo';
 
 export const noSuchUser = () => new MekongError(ErrorCode.NOT_FOUND, 'There is no such user.');
 
@@ -18,6 +19,21 @@ export function profileRoutes(deps: AccountsDeps): Hono<AppEnv> {
     const user = await findUserByUsername(deps.db, c.req.valid('param').username);
     if (!user) throw noSuchUser();
     return c.json(profileOf(user));
+  });
+
+  // Many at once: a client creating a group of 1,000 asks once, not 999 times. Same answer per name
+  // as the route above (any signed-in user may look anyone up by exact username), so no new exposure.
+  app.post('/by-username', limitBody(LARGE_BODY_LIMIT), auth, jsonBody(UsernameBatchRequest), async (c) => {
+    // the schema lower-cases each name; asked twice, answered once
+    const wanted = [...new Set(c.req.valid('json').usernames)];
+    const byName = new Map((await findUsersByUsernames(deps.db, wanted)).map((u) => [u.username, u]));
+    const res: UsernameBatchResponse = { users: [], missing: [] };
+    for (const name of wanted) {
+      const user = byName.get(name);
+      if (user) res.users.push(profileOf(user));
+      else res.missing.push(name);
+    }
+    return c.json(res);
   });
 
   app.get('/:id', auth, pathParams(IdParam), async (c) => {

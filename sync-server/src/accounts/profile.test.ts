@@ -1,3 +1,4 @@
+import type { UsernameBatchResponse } from '@mekong/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, errorCode, json, type Registered, registerUser, setupServices, type TestServices } from '../test-helpers';
 
@@ -25,6 +26,38 @@ describe('profiles', () => {
     const missing = await call(s.app, 'GET', '/api/users/by-username/nobody', { token: lan.accessToken });
     expect(missing.status).toBe(404);
     expect(await errorCode(missing)).toBe('NOT_FOUND');
+  });
+
+  it('POST /by-username answers many users in one round trip, in the order asked, and names the missing', async () => {
+    const hoa = await registerUser(s.app, 'hoa');
+    // 1,000 names (the most), found ones spread across the repository's chunks of 500, one asked twice in other case
+    const names = Array.from({ length: 1000 }, (_, i) => `nobody_${i}`);
+    names[3] = 'MINH';
+    names[777] = 'hoa';
+    names[999] = 'minh';
+    const res = await call(s.app, 'POST', '/api/users/by-username', { token: lan.accessToken, body: { usernames: names } });
+    expect(res.status).toBe(200);
+    const body = (await json(res)) as UsernameBatchResponse;
+    expect(body.users).toEqual([minh.user, hoa.user]);
+    expect(body.missing).toHaveLength(997);
+    expect(body.missing[0]).toBe('nobody_0');
+    expect(body.missing).not.toContain('minh');
+  });
+
+  it('POST /by-username refuses an empty list, more than 1,000 names, a malformed name, and a caller without a token', async () => {
+    const cases: Array<[string, unknown]> = [
+      ['empty', { usernames: [] }],
+      ['1,001 names', { usernames: Array.from({ length: 1001 }, (_, i) => `user_${i}`) }],
+      ['bad name', { usernames: ['minh', 'no spaces allowed'] }],
+      ['extra key', { usernames: ['minh'], all: true }],
+      ['not a list', { usernames: 'minh' }],
+    ];
+    for (const [why, body] of cases) {
+      const res = await call(s.app, 'POST', '/api/users/by-username', { token: lan.accessToken, body });
+      expect(res.status, why).toBe(400);
+      expect(await errorCode(res), why).toBe('BAD_REQUEST');
+    }
+    expect((await call(s.app, 'POST', '/api/users/by-username', { body: { usernames: ['minh'] } })).status).toBe(401);
   });
 
   it('finds a user named "devices" rather than the devices of "by-username"', async () => {

@@ -17,6 +17,18 @@ export function findUserByUsername(db: Kysely<Db>, username: string): Promise<Us
   return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
 }
 
+/** Users holding any of `usernames`, in no particular order; the names are asked in chunks that fit any engine's parameter limit. */
+export async function findUsersByUsernames(db: Kysely<Db>, usernames: readonly string[]): Promise<UserRow[]> {
+  const out: UserRow[] = [];
+  for (let i = 0; i < usernames.length; i += USERNAME_CHUNK) {
+    const chunk = usernames.slice(i, i + USERNAME_CHUNK);
+    out.push(...(await db.selectFrom('users').selectAll().where('username', 'in', chunk).execute()));
+  }
+  return out;
+}
+
+const USERNAME_CHUNK = 500;
+
 /** Inserts the user unless the username is taken; answers whether it was inserted. */
 export async function insertUser(db: Kysely<Db>, user: UserRow): Promise<boolean> {
   const res = await db
