@@ -9,8 +9,11 @@ import { sqliteKysely } from './sqlite-batch';
 /** A Kysely instance on a SQLite file (or ':memory:') tuned for an append-heavy log: WAL, a busy timeout. */
 export function openSqliteRelayDb(filename: string): Kysely<RelayDb> {
   const database = new Database(filename);
-  // WAL lets catch-up reads run beside appends; synchronous stays FULL so an acked append survives power loss
+  // WAL lets catch-up reads run beside appends. synchronous is set, not assumed: this build of SQLite
+  // opens a file that is already in WAL mode with NORMAL, which would let a power loss take back
+  // appends that were acknowledged; FULL syncs the WAL at every commit.
   if (filename !== ':memory:') database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   return sqliteKysely<RelayDb>(database);
 }

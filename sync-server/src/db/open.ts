@@ -18,6 +18,9 @@ export async function openDatabase(target: string, options: PostgresOptions = {}
   if (target !== ':memory:' && target !== '') await mkdir(dirname(target), { recursive: true });
   const sqlite = new Database(target);
   sqlite.pragma('journal_mode = WAL');
+  // set, not assumed: a file already in WAL mode opens with NORMAL here, and the relay log on this
+  // file acknowledges appends only once they survive a power loss
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   // through the relay's opener, so the relay log on this file can commit appends in groups
