@@ -140,6 +140,24 @@ describe('groups', () => {
     for (const c of [lanChat, tuanChat, minhChat]) c.close();
   });
 
+  it('members react and everyone sees whose reaction is which; a removal reaches everyone', async () => {
+    const lanChat = await clients.lan!.open(groupId);
+    const minhChat = await chatOf('minh');
+    const target = lanChat.messages().find((m) => m.text === 'chào cả nhà')!;
+    const lanId = clients.lan!.session!.userId;
+    const minhId = clients.minh!.session!.userId;
+    const reactionsIn = (c: Conversation) => JSON.stringify(Object.entries(c.messages().find((m) => m.id === target.id)?.reactions ?? {}).sort());
+    const expected = (r: Record<string, string>) => JSON.stringify(Object.entries(r).sort());
+    await minhChat.react(target.id, '❤️');
+    await lanChat.react(target.id, '👍');
+    const both = expected({ [lanId]: '👍', [minhId]: '❤️' });
+    await eventually(() => reactionsIn(lanChat) === both && reactionsIn(minhChat) === both, 20_000, 'both see both reactions');
+    await minhChat.react(target.id, null);
+    const lanOnly = expected({ [lanId]: '👍' });
+    await eventually(() => reactionsIn(lanChat) === lanOnly && reactionsIn(minhChat) === lanOnly, 20_000, 'the removal reaches lan');
+    for (const c of [lanChat, minhChat]) c.close();
+  });
+
   it('a member who leaves gets no key for what follows; rotation moves everyone on', async () => {
     await clients.minh!.leaveGroup(groupId);
     expect((await clients.minh!.conversations()).some((s) => s.id === groupId)).toBe(false);

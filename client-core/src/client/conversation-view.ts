@@ -5,6 +5,7 @@
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { MessageEntry } from '../sync/entries';
 import type { Replica } from '../sync/replica';
+import { signedReactions } from '../sync/reactions';
 import type { StoragePort } from '../storage';
 import type { Conversation, MessageView, UserProfile } from './types';
 
@@ -205,7 +206,9 @@ export class ConversationView implements Conversation {
     };
     if (e.editedAt !== undefined) v.editedAt = e.editedAt;
     if (e.recalled) v.recalled = true;
-    if (e.reactions) v.reactions = { ...e.reactions };
+    // only reactions with a verified signature (an entry indexed before they were signed has others)
+    const reactions = signedReactions(e);
+    if (Object.keys(reactions).length > 0) v.reactions = reactions;
     return v;
   }
 }

@@ -10,6 +10,8 @@ export const CONTEXTS = {
   epochKey: 'mekong/v1/epoch-key',
   deviceCertificate: 'mekong/v1/device-certificate',
   messageSignature: 'mekong/v1/message-signature',
+  reactionSignature: 'mekong/v1/reaction-signature',
+  pinSignature: 'mekong/v1/pin-signature',
   membershipEntry: 'mekong/v1/membership-entry',
   membershipHash: 'mekong/v1/membership-hash',
   backup: 'mekong/v1/backup',

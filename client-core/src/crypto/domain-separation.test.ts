@@ -5,7 +5,7 @@ import { CONTEXTS, contextBytes, envelopeContext, prefixed } from './contexts';
 import { openEnvelope, sealEnvelope } from './envelope';
 import { openEpochKey, sealEpochKey } from './epoch-key';
 import { generateDeviceKeys, generateEpochKey, generateIdentity } from './keys';
-import { signMessage, verifyMessage } from './message-signature';
+import { signMessage, signPin, signReaction, verifyMessage, verifyPin, verifyReaction } from './message-signature';
 import { cryptoReady, sodium } from './sodium';
 import { codeOf, text } from './test-support';
 
@@ -62,6 +62,30 @@ describe('domain separation', () => {
     const envelopeSig = env.subarray(body.length);
     expect(codeOf(() => verifyMessage(device.signPublicKey, body, envelopeSig))).toBe('BAD_SIGNATURE');
     expect(codeOf(() => verifyMessage(device.signPublicKey, prefixed(envelopeContext('update'), body), envelopeSig))).toBe('BAD_SIGNATURE');
+  });
+
+  it('message, reaction and pin signatures over the same bytes are never accepted for one another', () => {
+    const bytes = text('the same canonical bytes');
+    const kinds = [
+      ['message', signMessage, verifyMessage],
+      ['reaction', signReaction, verifyReaction],
+      ['pin', signPin, verifyPin],
+    ] as const;
+    for (const [a, sign] of kinds) {
+      const sig = sign(device.signSecretKey, bytes);
+      for (const [b, , verify] of kinds) {
+        expect(codeOf(() => verify(device.signPublicKey, bytes, sig)), `${a} signature checked as ${b}`).toBe(a === b ? 'NO_THROW' : 'BAD_SIGNATURE');
+      }
+      // nor is one an envelope signature
+      const env = sealEnvelope(header, text('x'), epochKey, device.signSecretKey);
+      const body = env.subarray(0, env.length - 64);
+      const relabelled = env.slice();
+      relabelled.set(sign(device.signSecretKey, body), body.length);
+      expect(codeOf(() => openEnvelope(relabelled, expectFor('update')))).toBe('BAD_SIGNATURE');
+    }
+    // signing the other context's prefix into the bytes does not help either
+    const asMessage = signMessage(device.signSecretKey, prefixed(contextBytes('reactionSignature'), bytes));
+    expect(codeOf(() => verifyReaction(device.signPublicKey, bytes, asMessage))).toBe('BAD_SIGNATURE');
   });
 
   it('a message signature by the identity key is not a device certificate', () => {

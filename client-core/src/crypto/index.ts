@@ -1,5 +1,5 @@
 // The crypto module of client-core: keys, device certificates, envelopes, epoch-key distribution,
-// password-derived secrets, key backups, message signatures and safety numbers, over libsodium.
+// password-derived secrets, key backups, message, reaction and pin signatures and safety numbers, over libsodium.
 // Every failure is a thrown MekongError; nothing here returns undefined for bad input.
 export { decryptBackup, encryptBackup } from './backup';
 export {
@@ -28,7 +28,7 @@ export {
   sealEpochKey,
 } from './epoch-key';
 export { type DeviceKeyPair, generateDeviceKeys, generateEpochKey, generateIdentity, type IdentityKeyPair } from './keys';
-export { signMessage, verifyMessage } from './message-signature';
+export { signMessage, signPin, signReaction, verifyMessage, verifyPin, verifyReaction } from './message-signature';
 export { derivePasswordSecrets, type PasswordStrength } from './password';
 export { type SafetyNumberParty, safetyNumber } from './safety-number';
 export { cryptoReady } from './sodium';

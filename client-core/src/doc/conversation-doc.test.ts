@@ -14,6 +14,10 @@ const msg = (i: number, over: Partial<Message> = {}): Message => ({
   ...over,
 });
 
+const SIG = 'A'.repeat(86);
+const reaction = (emoji: string | null, at: number) => ({ emoji, at, device: 'd2', sig: SIG });
+const pin = (pinned: boolean, at: number) => ({ by: 'u1', device: 'd1', pinned, at, sig: SIG });
+
 function expectRejected(fn: () => unknown) {
   try {
     fn();
@@ -49,22 +53,40 @@ describe('ConversationDoc', () => {
     expect(b.allMessages()).toEqual(a.allMessages());
   });
 
-  it('replicates reactions per user and reports which messages they touched and what a message held before', () => {
+  it('replicates reaction values per user and reports which messages they touched and what a message held before', () => {
     const a = new ConversationDoc();
     const b = new ConversationDoc();
     b.applyRemote(a.putMessage(msg(1)));
-    const r = b.applyRemote(a.setReaction('m1', 'u2', { emoji: '👍', at: 1 }));
+    const r = b.applyRemote(a.setReaction('m1', 'u2', reaction('👍', 1)));
     expect(r.reactions).toEqual(['m1']);
-    b.applyRemote(a.setReaction('m1', 'u3', { emoji: '❤️', at: 2 }));
-    b.applyRemote(a.setReaction('m1', 'u2', null));
-    expect(b.reactions('m1')).toEqual({ u3: '❤️' });
+    b.applyRemote(a.setReaction('m1', 'u3', reaction('❤️', 2)));
+    b.applyRemote(a.setReaction('m1', 'u2', reaction(null, 3)));
+    const emojis = (d: ConversationDoc) => Object.fromEntries([...d.unverifiedReactions('m1')].map(([u, v]) => [u, v.emoji]));
+    // a removal is a value of its own, not a deleted key
+    expect(emojis(b)).toEqual({ u2: null, u3: '❤️' });
     const edit = b.applyRemote(a.putMessage(msg(1, { body: 'edited', editedAt: 5 })));
     expect(edit.messages).toEqual(['m1']);
     expect((edit.previous.get('m1') as Message).body).toBe('hello 1');
     const fresh = new ConversationDoc();
     fresh.applyRemote(b.encodeState(), 'snapshot');
-    expect(fresh.reactions('m1')).toEqual({ u3: '❤️' });
+    expect(emojis(fresh)).toEqual({ u2: null, u3: '❤️' });
     expect(fresh.encodeState()).toEqual(b.encodeState());
+    // the document hands out its own objects: the same value keeps its identity until it changes
+    expect(fresh.unverifiedReactions('m1').get('u3')).toBe(fresh.unverifiedReactions('m1').get('u3'));
+  });
+
+  it('leaves out reaction and pin values of the wrong shape (unsigned ones from before signatures too)', () => {
+    const src = new Y.Doc();
+    src.getMap('reactions').set('m1|u2', { emoji: '👍', at: 1 });
+    src.getMap('reactions').set('m1|u3', reaction('😮', 2));
+    src.getMap('pins').set('m1', { by: 'u1', at: 1 });
+    src.getMap('pins').set('m2', pin(true, 2));
+    const d = new ConversationDoc();
+    const change = d.applyRemote(Y.encodeStateAsUpdate(src));
+    expect(change.pins.sort()).toEqual(['m1', 'm2']);
+    expect([...d.unverifiedReactions('m1').keys()]).toEqual(['u3']);
+    expect([...d.unverifiedPins().keys()]).toEqual(['m2']);
+    expect([...d.unverifiedPins(['m1', 'm2', 'm3']).keys()]).toEqual(['m2']);
   });
 
   it('a recalled message keeps no body in the encoded state', () => {

@@ -1,10 +1,13 @@
 // One conversation's CRDT document: messages keyed by id in a Y.Map (constant cost per append,
 // unlike Y.Array.push), plus reactions, read cursors and pins. Values are plain objects.
+// Reactions and pins come out as written, signatures not checked: what is shown goes through
+// sync/author-check.ts (who signed them) and the state the device keeps (sync/reactions.ts, sync/pins.ts).
 import { DocMaps, Message, Pin, ReadCursor, Reaction } from '@mekong/schema';
 import * as Y from 'yjs';
 import { validateUpdate } from './validate';
 
 const LOCAL = Symbol('local');
+const NO_REACTIONS: ReadonlyMap<string, Reaction> = new Map();
 
 export interface RemoteChange {
   /** ids of messages added or changed by the update */
@@ -13,11 +16,13 @@ export interface RemoteChange {
   reads: string[];
   /** ids of messages whose reactions changed */
   reactions: string[];
+  /** ids of messages whose pin value changed */
+  pins: string[];
   /** the value each changed message id held before the update (absent when it is new) */
   previous: Map<string, unknown>;
 }
 
-const emptyChange = (): RemoteChange => ({ messages: [], reads: [], reactions: [], previous: new Map() });
+const emptyChange = (): RemoteChange => ({ messages: [], reads: [], reactions: [], pins: [], previous: new Map() });
 
 /** Key of one user's reaction to one message in the reactions map (`${messageId}|${userId}`). */
 export const reactionKey = (messageId: string, userId: string): string => `${messageId}|${userId}`;
@@ -40,8 +45,12 @@ export class ConversationDoc {
   private readonly readsMap = this.doc.getMap<unknown>(DocMaps.reads);
   private readonly reactionsMap = this.doc.getMap<unknown>(DocMaps.reactions);
   private readonly pinsMap = this.doc.getMap<unknown>(DocMaps.pins);
-  /** message id → user id → emoji, kept current from the reactions map so a message's reactions cost O(its reactions) */
-  private readonly reactionIndex = new Map<string, Map<string, string>>();
+  /**
+   * message id → user id → well-formed reaction value (the document's own object, so a checker can
+   * remember what it verified by identity), kept current from the reactions map so that a message's
+   * reactions cost O(its reactions)
+   */
+  private readonly reactionIndex = new Map<string, Map<string, Reaction>>();
   private changed: RemoteChange = emptyChange();
 
   constructor() {
@@ -60,14 +69,17 @@ export class ConversationDoc {
         const parts = splitReactionKey(k);
         if (!parts) continue;
         const [messageId, userId] = parts;
-        const r = Reaction.safeParse(this.reactionsMap.get(k));
-        const byUser = this.reactionIndex.get(messageId) ?? new Map<string, string>();
-        if (r.success) byUser.set(userId, r.data.emoji);
+        const value = this.reactionsMap.get(k);
+        const byUser = this.reactionIndex.get(messageId) ?? new Map<string, Reaction>();
+        if (Reaction.safeParse(value).success) byUser.set(userId, value as Reaction);
         else byUser.delete(userId);
         if (byUser.size) this.reactionIndex.set(messageId, byUser);
         else this.reactionIndex.delete(messageId);
         this.changed.reactions.push(messageId);
       }
+    });
+    this.pinsMap.observe((e) => {
+      for (const k of e.keysChanged) this.changed.pins.push(k);
     });
   }
 
@@ -101,39 +113,38 @@ export class ConversationDoc {
   }
 
   /**
-   * Set (or with `null` remove) one user's reaction to a message; returns the update bytes to send.
-   * One reaction per user and message: a later one replaces it.
+   * Write one user's signed reaction value for a message (a removal is a value with `emoji: null`;
+   * keys are never deleted); returns the update bytes to send. One value per user and message.
    */
-  setReaction(messageId: string, userId: string, reaction: Reaction | null): Uint8Array {
-    const key = reactionKey(messageId, userId);
-    return this.local(() => {
-      if (reaction) this.reactionsMap.set(key, { ...reaction });
-      else this.reactionsMap.delete(key);
-    });
+  setReaction(messageId: string, userId: string, reaction: Reaction): Uint8Array {
+    return this.local(() => this.reactionsMap.set(reactionKey(messageId, userId), { ...reaction }));
   }
 
-  /** Pin (or with `null` unpin) a message; returns the update bytes to send. */
-  setPin(messageId: string, pin: Pin | null): Uint8Array {
-    return this.local(() => {
-      if (pin) this.pinsMap.set(messageId, { ...pin });
-      else this.pinsMap.delete(messageId);
-    });
+  /** Write a message's signed pin value (an unpin is a value with `pinned: false`); returns the update bytes to send. */
+  setPin(messageId: string, pin: Pin): Uint8Array {
+    return this.local(() => this.pinsMap.set(messageId, { ...pin }));
   }
 
-  /** Pinned messages, newest pin first (well-formed values only; who may pin is the caller's check). */
-  pins(): Array<{ messageId: string; by: string; at: number }> {
-    const out: Array<{ messageId: string; by: string; at: number }> = [];
-    for (const [messageId, v] of this.pinsMap.entries()) {
-      const p = Pin.safeParse(v);
-      if (p.success) out.push({ messageId, ...p.data });
-    }
-    return out.sort((a, b) => b.at - a.at || (a.messageId < b.messageId ? -1 : 1));
+  /**
+   * The well-formed pin values of the given messages (all when `ids` is absent), as written: their
+   * signatures are NOT checked here. Show pins only through `PinBoard` (sync/pins.ts).
+   */
+  unverifiedPins(ids?: Iterable<string>): Map<string, Pin> {
+    const out = new Map<string, Pin>();
+    const add = (messageId: string, v: unknown) => {
+      if (Pin.safeParse(v).success) out.set(messageId, v as Pin);
+    };
+    if (ids) for (const id of ids) add(id, this.pinsMap.get(id));
+    else for (const [id, v] of this.pinsMap.entries()) add(id, v);
+    return out;
   }
 
-  /** Reactions to a message as user id → emoji (well-formed values only). */
-  reactions(messageId: string): Record<string, string> {
-    const byUser = this.reactionIndex.get(messageId);
-    return byUser ? Object.fromEntries([...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : {};
+  /**
+   * The well-formed reaction values on a message as user id → value, as written: their signatures
+   * are NOT checked here. Show reactions only through `settleReactions` (sync/reactions.ts).
+   */
+  unverifiedReactions(messageId: string): ReadonlyMap<string, Reaction> {
+    return this.reactionIndex.get(messageId) ?? NO_REACTIONS;
   }
 
   /** A message by id, or undefined if absent or not well-formed (a member may write garbage). */

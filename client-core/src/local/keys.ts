@@ -11,6 +11,8 @@ export const K = {
   convPrefix: 'conv/',
   convInfo: (conv: string) => `conv/${conv}/info`,
   convState: (conv: string) => `conv/${conv}/state`,
+  /** the pins this device has verified for a conversation (sync/pins.ts) */
+  convPins: (conv: string) => `conv/${conv}/pins`,
   docBase: (conv: string) => `doc/${conv}/base`,
   docUpdatesPrefix: (conv: string) => `doc/${conv}/u/`,
   docUpdate: (conv: string, n: number) => `doc/${conv}/u/${pad(n)}`,

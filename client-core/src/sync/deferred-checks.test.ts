@@ -4,7 +4,7 @@ import { ErrorCode, type Message } from '@mekong/schema';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { sealEnvelope } from '../crypto';
-import { CONV, epochKey, prepareParties, setup, signAs, type User, withoutSig } from './test-support';
+import { CONV, epochKey, pinAs, prepareParties, setup, signAs, type User, withoutSig } from './test-support';
 
 beforeAll(prepareParties);
 
@@ -156,8 +156,8 @@ describe('author signatures of messages applied in bulk', () => {
     const forged = signAs(mallory, { id: 'forged-pin', author: { user: 'alice', device: 'alice-dev' }, kind: 'text', body: 'giả', sentAt: sent.sentAt + 1 });
     const honest = signAs(mallory, { id: 'honest-pin', author: { user: 'mallory', device: 'mallory-dev' }, kind: 'text', body: 'ghim', sentAt: sent.sentAt + 2 });
     const doc = await t.p('mallory').replica.ensureDoc();
-    doc.setPin('forged-pin', { by: 'mallory', at: 5 });
-    doc.setPin('honest-pin', { by: 'mallory', at: 4 });
+    doc.setPin('forged-pin', pinAs(mallory, 'forged-pin', { by: 'mallory', device: 'mallory-dev', pinned: true, at: 5 }));
+    doc.setPin('honest-pin', pinAs(mallory, 'honest-pin', { by: 'mallory', device: 'mallory-dev', pinned: true, at: 4 }));
     await snapshotTo(t, 'mallory', 'bob', [forged, honest]);
     // both pins count (mallory is an admin), but only the message whose signature verifies is returned
     expect(await t.p('bob').replica.pinned()).toEqual(['forged-pin', 'honest-pin']);

@@ -22,7 +22,7 @@ describe('message index entries', () => {
       const e = entryFromMessage(m, 'sent', {}, false);
       expect(e.unchecked?.sig).toBe(m.sig);
       expect(signedMessageOf(e)).toEqual(m);
-      const shown = checkedEntry(e, m);
+      const shown = checkedEntry(e, m, {});
       expect(shown.unchecked).toBeUndefined();
       expect(shown).toEqual(entryFromMessage(m, 'sent'));
     }

@@ -2,7 +2,7 @@
 // conversation reads the latest page from storage without loading the whole history.
 // An entry applied in bulk may still carry `unchecked` (its author signature is not checked yet);
 // such entries are never shown: the replica checks them first (see author-check.ts).
-import type { Message } from '@mekong/schema';
+import type { Message, Reaction } from '@mekong/schema';
 import { fromBytes, toBytes } from '../local/json';
 import { K } from '../local/keys';
 import type { StorageOp, StoragePort } from '../storage';
@@ -16,8 +16,13 @@ export interface MessageEntry {
   editedAt?: number;
   recalled?: boolean;
   replyTo?: string;
-  /** user id → emoji; absent when nobody reacted */
+  /** user id → emoji, each verified to be signed by a device of that user; absent when nobody reacted */
   reactions?: Record<string, string>;
+  /**
+   * user id → `at` of the newest verified reaction value of that user, removals included: an older
+   * value seen later (a replay) changes nothing (see reactions.ts)
+   */
+  reactedAt?: Record<string, number>;
   status: 'pending' | 'sent';
   /**
    * Present while the author signature is not checked yet (a message applied in bulk): the
@@ -35,13 +40,18 @@ export interface UncheckedPart {
   media?: Message['media'];
   forwardedFrom?: Message['forwardedFrom'];
   recalledAt?: number;
+  /** the document's reaction values on the message (user id → value), checked together with the message */
+  reactions?: Record<string, Reaction>;
 }
+
+/** What an entry shows of a message's reactions. */
+export type ReactionState = Pick<MessageEntry, 'reactions' | 'reactedAt'>;
 
 /**
  * The index entry of a message. With `checked = false` the entry keeps what a later check of the
  * author signature needs (see {@link signedMessageOf}); it must not be shown before that check.
  */
-export function entryFromMessage(m: Message, status: MessageEntry['status'], reactions: Record<string, string> = {}, checked = true): MessageEntry {
+export function entryFromMessage(m: Message, status: MessageEntry['status'], reactions: ReactionState = {}, checked = true): MessageEntry {
   const e: MessageEntry = {
     id: m.id,
     author: { user: m.author.user, device: m.author.device },
@@ -53,7 +63,8 @@ export function entryFromMessage(m: Message, status: MessageEntry['status'], rea
   if (m.editedAt !== undefined) e.editedAt = m.editedAt;
   if (m.recalledAt !== undefined) e.recalled = true;
   if (m.replyTo !== undefined) e.replyTo = m.replyTo;
-  if (Object.keys(reactions).length > 0) e.reactions = reactions;
+  if (reactions.reactions && Object.keys(reactions.reactions).length > 0) e.reactions = reactions.reactions;
+  if (reactions.reactedAt && Object.keys(reactions.reactedAt).length > 0) e.reactedAt = reactions.reactedAt;
   if (!checked) {
     const u: UncheckedPart = { sig: m.sig };
     if (m.recalledAt !== undefined && m.body !== '') u.body = m.body;
@@ -83,9 +94,9 @@ export function signedMessageOf(e: MessageEntry): Message | undefined {
   return m;
 }
 
-/** The entry shown once its signature checked out: rebuilt from the checked message, keeping status and reactions. */
-export function checkedEntry(e: MessageEntry, m: Message): MessageEntry {
-  return entryFromMessage(m, e.status, e.reactions ?? {});
+/** The entry shown once its signature checked out: rebuilt from the checked message, with its status and the checked reactions. */
+export function checkedEntry(e: MessageEntry, m: Message, reactions: ReactionState): MessageEntry {
+  return entryFromMessage(m, e.status, reactions);
 }
 
 export const putEntryOp = (conv: string, e: MessageEntry): StorageOp => ({

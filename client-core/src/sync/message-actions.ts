@@ -1,8 +1,20 @@
 // What a user does to messages of one conversation: send, edit, recall, react, pin, mark read.
 // Each action signs what it writes with this device's key and runs in the replica's queue, so the
-// document, the index and the outbox change together.
-import { canonicalMessage, ErrorCode, isMekongError, Message, MekongError, Reaction } from '@mekong/schema';
-import { randomId, signMessage, toBase64url } from '../crypto';
+// document, the index and the outbox change together. Reactions and pins are signed values too
+// (removing one writes a signed removal, never deletes a key): see reactions.ts and pins.ts.
+import {
+  canonicalMessage,
+  canonicalPin,
+  canonicalReaction,
+  ErrorCode,
+  isMekongError,
+  Message,
+  MekongError,
+  type Pin,
+  type Reaction,
+  ReactionEmoji,
+} from '@mekong/schema';
+import { randomId, signMessage, signPin, signReaction, toBase64url } from '../crypto';
 import type { ConversationDoc } from '../doc/conversation-doc';
 import type { DeviceSecrets } from '../keys/secrets';
 import { fromBytes } from '../local/json';
@@ -11,7 +23,8 @@ import type { ConvMembers } from '../membership/tracker';
 import type { StoragePort } from '../storage';
 import { TRANSIENT, type AuthorCheck } from './author-check';
 import { entryFromMessage, type MessageEntry, readEntry } from './entries';
-import { withReactions } from './remote-entries';
+import type { PinBoard } from './pins';
+import { signedReactions, withOwnReaction, withReactionState } from './reactions';
 
 /** What the actions need from their replica. */
 export interface ActionsHost {
@@ -21,6 +34,8 @@ export interface ActionsHost {
   now(): number;
   members(): ConvMembers;
   check: AuthorCheck;
+  /** The pins this device shows. */
+  pins: PinBoard;
   /** Run `fn` in the replica's queue; its errors go to the caller. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   ensureDoc(): Promise<ConversationDoc>;
@@ -106,12 +121,12 @@ export class MessageActions {
   }
 
   /**
-   * Set this user's reaction to a message (`null` removes it). One reaction per user and
-   * message; a later one replaces the earlier. Resolves once it is durable on this device.
+   * Set this user's reaction to a message (`null` removes it), signed by this device. One reaction
+   * per user and message; a later one replaces the earlier. Resolves once it is durable on this device.
    * @throws MekongError NOT_FOUND (no such message), BAD_REQUEST (not one short emoji, or the message was recalled)
    */
   react(messageId: string, emoji: string | null): Promise<MessageEntry | undefined> {
-    if (emoji !== null && !Reaction.shape.emoji.safeParse(emoji).success) {
+    if (emoji !== null && !ReactionEmoji.safeParse(emoji).success) {
       return Promise.reject(new MekongError(ErrorCode.BAD_REQUEST, 'A reaction is one emoji of at most 32 characters.'));
     }
     return this.host.run(async () => {
@@ -120,45 +135,54 @@ export class MessageActions {
       if (!m) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
       const me = this.host.secrets.userId;
       const entry = await this.host.shown(await readEntry(this.host.storage, this.id, m.sentAt, m.id));
-      if ((doc.reactions(messageId)[me] ?? null) === emoji) return entry;
+      const written = doc.unverifiedReactions(messageId).get(me);
+      // what this device shows; without an entry, what the document holds
+      if ((entry ? (signedReactions(entry)[me] ?? null) : (written?.emoji ?? null)) === emoji) return entry;
       if (emoji !== null && m.recalledAt !== undefined) {
         throw new MekongError(ErrorCode.BAD_REQUEST, 'This message was recalled; it takes no new reactions.', { messageId });
       }
-      const update = doc.setReaction(messageId, me, emoji === null ? null : { emoji, at: this.host.now() });
-      const next = entry && withReactions(entry, doc.reactions(messageId));
+      // later than any value of this user seen here, whatever the clocks of their other devices say
+      const at = Math.max(this.host.now(), (entry?.reactedAt?.[me] ?? -1) + 1, (written?.at ?? -1) + 1);
+      const unsigned = { emoji, at, device: this.host.secrets.deviceId };
+      const sig = signReaction(this.host.secrets.device.signSecretKey, canonicalReaction(this.id, messageId, me, unsigned));
+      const value: Reaction = { ...unsigned, sig: toBase64url(sig) };
+      const update = doc.setReaction(messageId, me, value);
+      const next = entry && withReactionState(entry, withOwnReaction(entry, me, value));
       await this.host.pushLocal(update, next ? [next] : [], []);
       return next;
     });
   }
 
   /**
-   * Pin or unpin a message. In a group only admins and the owner pin (as the verified log says);
-   * in a 1-1 conversation both people do.
+   * Pin or unpin a message, signed by this device. In a group only admins and the owner pin (as the
+   * verified log says); in a 1-1 conversation both people do.
    * @throws MekongError NOT_FOUND (no such message), FORBIDDEN (not allowed to pin here)
    */
   pin(messageId: string, pinned: boolean): Promise<void> {
     return this.host.run(async () => {
-      const role = this.host.members().role(this.host.secrets.userId);
-      if (role !== 'owner' && role !== 'admin') throw new MekongError(ErrorCode.FORBIDDEN, 'Only admins and the owner pin messages in this group.');
+      const { pins, secrets, storage } = this.host;
+      if (!pins.mayPin(secrets.userId)) throw new MekongError(ErrorCode.FORBIDDEN, 'Only admins and the owner pin messages in this group.');
       const doc = await this.host.ensureDoc();
       if (!doc.message(messageId)) throw new MekongError(ErrorCode.NOT_FOUND, 'No such message in this conversation.', { messageId });
-      const current = doc.pins().some((p) => p.messageId === messageId);
-      if (current === pinned) return;
-      await this.host.pushLocal(doc.setPin(messageId, pinned ? { by: this.host.secrets.userId, at: this.host.now() } : null), [], []);
+      const taken = await pins.settle(doc, [messageId]);
+      if (taken) await storage.batch([taken]);
+      if ((await pins.isPinned(messageId)) === pinned) return;
+      const written = doc.unverifiedPins([messageId]).get(messageId);
+      // later than any value for this message seen here, whatever the other pinners' clocks say
+      const at = Math.max(this.host.now(), ((await pins.current(messageId))?.at ?? -1) + 1, (written?.at ?? -1) + 1);
+      const unsigned = { by: secrets.userId, device: secrets.deviceId, pinned, at };
+      const value: Pin = { ...unsigned, sig: toBase64url(signPin(secrets.device.signSecretKey, canonicalPin(this.id, messageId, unsigned))) };
+      await this.host.pushLocal(doc.setPin(messageId, value), [], []);
+      await storage.batch([await pins.own(messageId, value)]);
     });
   }
 
-  /** Pinned message ids, newest first, keeping only pins by someone who may pin now (admins and the owner of a group). */
-  async pinned(): Promise<string[]> {
-    const doc = await this.host.ensureDoc();
-    const members = this.host.members();
-    return doc
-      .pins()
-      .filter((p) => {
-        const role = members.role(p.by);
-        return (role === 'owner' || role === 'admin') && doc.message(p.messageId) !== undefined;
-      })
-      .map((p) => p.messageId);
+  /**
+   * Pinned message ids, newest first: pins whose signature verifies with a device of the user who
+   * pinned, kept only while that user may pin (admins and the owner of a group).
+   */
+  pinned(): Promise<string[]> {
+    return this.host.run(() => this.pinnedNow());
   }
 
   /** The entries of the pinned messages as shown (author signatures checked), newest pin first. */
@@ -166,13 +190,21 @@ export class MessageActions {
     return this.host.run(async () => {
       const doc = await this.host.ensureDoc();
       const out: MessageEntry[] = [];
-      for (const id of await this.pinned()) {
+      for (const id of await this.pinnedNow()) {
         const m = doc.message(id);
         const e = m && (await this.host.shown(await readEntry(this.host.storage, this.id, m.sentAt, m.id)));
         if (e) out.push(e);
       }
       return out;
     });
+  }
+
+  /** Pinned message ids, for work in the queue: the document's pin values are taken in first. */
+  private async pinnedNow(): Promise<string[]> {
+    const doc = await this.host.ensureDoc();
+    const taken = await this.host.pins.settle(doc);
+    if (taken) await this.host.storage.batch([taken]);
+    return this.host.pins.pinned(doc);
   }
 
   /** Move this user's read cursor to the newest message. */
@@ -254,7 +286,8 @@ export class MessageActions {
     const msg: Message = { ...unsigned, sig };
     if (!Message.safeParse(msg).success) throw new MekongError(ErrorCode.BAD_REQUEST, 'That message is too long; split it up.');
     const update = doc.putMessage(msg);
-    const entry = entryFromMessage(msg, before.status, doc.reactions(msg.id));
+    // the reactions shown stay as they are: they were verified when they arrived
+    const entry = entryFromMessage(msg, before.status, before);
     // the entry turns 'sent' with the ack of the message itself, not of this change
     await this.host.pushLocal(update, [entry], []);
     return entry;

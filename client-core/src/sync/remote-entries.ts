@@ -1,11 +1,13 @@
 // Index entries for what a remote change touched: which new versions of messages may be shown, and
-// whether their author signatures are checked now or (applied in bulk) before they are shown.
+// whether their author signatures are checked now or (applied in bulk) before they are shown; and
+// the reactions they show (verified and moved on as reactions.ts says).
 import { isMekongError, Message, MekongError, ErrorCode } from '@mekong/schema';
 import type { ConversationDoc, RemoteChange } from '../doc/conversation-doc';
 import { K } from '../local/keys';
 import type { StoragePort } from '../storage';
 import { type AuthorCheck, TRANSIENT } from './author-check';
 import { entryFromMessage, type MessageEntry, readEntriesAt } from './entries';
+import { sameReactions, settleReactions, withReactionState, withUncheckedReactions } from './reactions';
 
 export interface ChangeContext {
   conv: string;
@@ -62,7 +64,7 @@ export async function entriesForChange(ctx: ChangeContext, doc: ConversationDoc,
     let prior = priors.get(key);
     try {
       if (defer && !prior && !change.previous.has(id)) {
-        out.set(id, entryFromMessage(m, 'sent', doc.reactions(id), false));
+        out.set(id, withUncheckedReactions(entryFromMessage(m, 'sent', {}, false), doc.unverifiedReactions(id)));
         uncheckedDelta++;
         continue;
       }
@@ -83,7 +85,7 @@ export async function entriesForChange(ctx: ChangeContext, doc: ConversationDoc,
       await ctx.check.verify(m);
       const before = Message.safeParse(change.previous.get(id));
       checkSuccession(m, prior, before.success ? before.data : undefined);
-      out.set(id, entryFromMessage(m, 'sent', doc.reactions(id)));
+      out.set(id, entryFromMessage(m, 'sent', await settleReactions(ctx.check, id, prior, doc.unverifiedReactions(id), true)));
       deleted.delete(key);
     } catch (err) {
       if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
@@ -98,8 +100,14 @@ export async function entriesForChange(ctx: ChangeContext, doc: ConversationDoc,
     const shown = await readCurrent(ctx, reacted.map(keyOf));
     for (const m of reacted) {
       const e = shown.get(keyOf(m));
-      // an unchecked entry keeps its `unchecked` part: new reactions change nothing about who wrote it
-      if (e) out.set(m.id, withReactions(e, doc.reactions(m.id)));
+      if (!e) continue;
+      // an unchecked entry keeps the document's values, to be checked with it; a shown one the verified ones
+      if (e.unchecked) {
+        out.set(m.id, withUncheckedReactions(e, doc.unverifiedReactions(m.id)));
+        continue;
+      }
+      const next = await settleReactions(ctx.check, m.id, e, doc.unverifiedReactions(m.id), true);
+      if (!sameReactions(e, next)) out.set(m.id, withReactionState(e, next));
     }
   }
   return { entries: [...out.values()], deleted: [...deleted], uncheckedDelta };
@@ -116,12 +124,6 @@ async function readCurrent(ctx: ChangeContext, keys: string[]): Promise<Map<stri
     }
   }
   return out;
-}
-
-/** The entry with its reactions replaced (absent when nobody reacted). */
-export function withReactions(e: MessageEntry, reactions: Record<string, string>): MessageEntry {
-  const { reactions: _old, ...rest } = e;
-  return Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest;
 }
 
 function refused(messageId: string, message: string): MekongError {

@@ -15,6 +15,7 @@ import type { StorageOp, StoragePort } from '../storage';
 import { type AuthorCheck, TRANSIENT } from './author-check';
 import type { DeferredChecks } from './deferred-checks';
 import { type MessageEntry, putEntryOp } from './entries';
+import type { PinBoard } from './pins';
 import { entriesForChange } from './remote-entries';
 
 const PARK = new Set<string>([ErrorCode.UNKNOWN_EPOCH, ErrorCode.UNKNOWN_DEVICE]);
@@ -43,6 +44,8 @@ export interface RemoteUpdatesHost {
   /** Members, epochs and key holders as the verified membership log says. */
   members(): ConvMembers;
   check: AuthorCheck;
+  /** The pins this device shows: told about every changed pin value. */
+  pins: Pick<PinBoard, 'settle'>;
   /** Background author checks: told when entries were stored unchecked. */
   checks: Pick<DeferredChecks, 'schedule' | 'restart'>;
   report(err: unknown): void;
@@ -266,6 +269,9 @@ export class RemoteUpdates {
     const ctx = { conv, storage, check, report: (e: unknown) => this.host.report(e), written: batch.written };
     const { entries, deleted, uncheckedDelta } = await entriesForChange(ctx, doc, change, bulk);
     batch.ops.push(...docOps);
+    // pin values are taken in as they arrive, so that a later forged delete finds them kept
+    const pinsOp = change.pins.length > 0 ? await this.host.pins.settle(doc, change.pins) : undefined;
+    if (pinsOp) batch.ops.push(pinsOp);
     for (const e of entries) {
       const op = putEntryOp(conv, e);
       batch.ops.push(op);

@@ -19,6 +19,7 @@ import { DeferredChecks } from './deferred-checks';
 import { type MessageEntry, putEntryOp } from './entries';
 import { MessageActions } from './message-actions';
 import { Outbox } from './outbox';
+import { PinBoard } from './pins';
 import { RemoteUpdates } from './remote-updates';
 import { StoredDoc } from './stored-doc';
 
@@ -109,7 +110,8 @@ export class Replica {
       compactEvery: deps.compactEvery,
       saveState: () => deps.storage.put(K.convState(conv), toBytes(this.state)),
     });
-    this.check = new AuthorCheck({ conv, members: () => deps.members(), directory: deps.directory });
+    this.check = new AuthorCheck({ conv, members: () => deps.members(), directory: deps.directory, report: (err) => deps.report(err) });
+    const pins = new PinBoard({ conv, storage: deps.storage, check: this.check, members: () => deps.members() });
     this.checks = new DeferredChecks({
       conv,
       storage: deps.storage,
@@ -131,6 +133,7 @@ export class Replica {
       now: () => deps.now(),
       members: () => deps.members(),
       check: this.check,
+      pins,
       run: (fn) => this.enqueue(fn, false),
       ensureDoc: () => this.ensureDoc(),
       pushLocal: (update, entries, track) => this.outbox.push(update, entries, track),
@@ -152,6 +155,7 @@ export class Replica {
       ...updates,
       directory: deps.directory,
       check: this.check,
+      pins,
       checks: this.checks,
       report: (err) => deps.report(err),
       ensureDoc: () => this.ensureDoc(),
@@ -248,7 +252,7 @@ export class Replica {
   pin(messageId: string, pinned: boolean): Promise<void> {
     return this.actions.pin(messageId, pinned);
   }
-  /** Pinned message ids, newest first, pinned by someone who may pin now. */
+  /** Pinned message ids, newest first: signed by a device of someone who may pin now. */
   pinned(): Promise<string[]> {
     return this.actions.pinned();
   }

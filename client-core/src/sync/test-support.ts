@@ -1,7 +1,7 @@
 // A conversation of three members (alice, bob, mallory) on a tiny in-memory relay, for the sync
 // tests: a push is logged, acknowledged and fanned out at once; a hostile member can write forged
 // values by hand and push them as normal encrypted updates.
-import { canonicalMessage, ErrorCode, type Message, MekongError, type Up } from '@mekong/schema';
+import { canonicalMessage, canonicalPin, canonicalReaction, ErrorCode, type Message, MekongError, type Pin, type Reaction, type Up } from '@mekong/schema';
 import {
   cryptoReady,
   type DeviceKeyPair,
@@ -10,8 +10,12 @@ import {
   generateEpochKey,
   sealEnvelope,
   signMessage,
+  signPin,
+  signReaction,
   toBase64url,
 } from '../crypto';
+import * as Y from 'yjs';
+import type { ConversationDoc } from '../doc/conversation-doc';
 import type { DeviceDirectory } from '../keys/directory';
 import type { KeyManager } from '../keys/manager';
 import type { DeviceSecrets } from '../keys/secrets';
@@ -45,15 +49,15 @@ export async function prepareParties(): Promise<void> {
 
 let clock = 1_000;
 
-/** Three members on one in-memory relay: a push is logged, acknowledged and fanned out at once. `admins` may pin. */
-export async function setup(opts: { admins?: User[] } = {}) {
+/** Three members on one in-memory relay: a push is logged, acknowledged and fanned out at once. `owner` and `admins` may pin. */
+export async function setup(opts: { admins?: User[]; owner?: User } = {}) {
   const members: ConvMembers = {
     current: [...USERS],
     epoch: 1,
     holders: () => [...USERS],
     ever: [...USERS],
     identityKey: () => undefined,
-    role: (u) => (opts.admins?.includes(u as User) ? 'admin' : (USERS as readonly string[]).includes(u) ? 'member' : undefined),
+    role: (u) => (u === opts.owner ? 'owner' : opts.admins?.includes(u as User) ? 'admin' : (USERS as readonly string[]).includes(u) ? 'member' : undefined),
     kind: 'group',
   };
   const log: Uint8Array[] = [];
@@ -131,15 +135,16 @@ export async function setup(opts: { admins?: User[] } = {}) {
     parties.set(u, await open(u, before.storage, before.problems, before.announced));
   };
   /** A member writes a value under a message id by hand and pushes it as a normal encrypted update. */
-  const inject = async (as: User, value: Message) => {
-    const doc = await p(as).replica.ensureDoc();
-    const update = doc.putMessage(value);
+  const inject = (as: User, value: Message) => write(as, (doc) => doc.putMessage(value));
+  /** A member changes its document by hand (`fn` returns the update) and pushes that as a normal encrypted update. */
+  const write = async (as: User, fn: (doc: ConversationDoc) => Uint8Array) => {
+    const update = fn(await p(as).replica.ensureDoc());
     const counter = 10_000 + log.length;
     const env = sealEnvelope({ kind: 'update', conv: CONV, epoch: 1, device: `${as}-dev`, counter }, update, epochKey, p(as).device.signSecretKey);
     p(as).replica.onAck(counter, fanOut(as, env));
     await idle();
   };
-  return { p, idle, shown, stored, inject, reopen, fanOut, offline, deaf, learn, later, log, lookups };
+  return { p, idle, shown, stored, inject, write, reopen, fanOut, offline, deaf, learn, later, log, lookups };
 }
 
 export const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(d.signSecretKey, canonicalMessage(CONV, m))) });
@@ -147,4 +152,22 @@ export const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({
 export function withoutSig(m: Message): Omit<Message, 'sig'> {
   const { sig: _sig, ...rest } = m;
   return rest;
+}
+
+/** A reaction value signed by device `d` (registered as `${device}`), in the name of `userId`. */
+export function reactionAs(d: DeviceKeyPair, device: string, messageId: string, userId: string, emoji: string | null, at: number): Reaction {
+  const unsigned = { emoji, at, device };
+  return { ...unsigned, sig: toBase64url(signReaction(d.signSecretKey, canonicalReaction(CONV, messageId, userId, unsigned))) };
+}
+
+/** A pin value signed by device `d` (registered as `${device}`). */
+export function pinAs(d: DeviceKeyPair, messageId: string, unsigned: Omit<Pin, 'sig'>): Pin {
+  return { ...unsigned, sig: toBase64url(signPin(d.signSecretKey, canonicalPin(CONV, messageId, unsigned))) };
+}
+
+/** Delete a key of one of the document's maps by hand (what no honest client does); returns the update. */
+export function rawDelete(doc: ConversationDoc, map: string, key: string): Uint8Array {
+  const before = Y.encodeStateVector(doc.doc);
+  doc.doc.getMap(map).delete(key);
+  return Y.encodeStateAsUpdate(doc.doc, before);
 }

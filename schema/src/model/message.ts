@@ -58,16 +58,43 @@ export const Message = z.strictObject({
 });
 export type Message = z.infer<typeof Message>;
 
-/** One reaction: key in the reactions map is `${messageId}|${userId}`. */
-export const Reaction = z.strictObject({ emoji: z.string().min(1).max(32), at: z.number().int().nonnegative() });
+/** A detached Ed25519 signature (64 bytes) in unpadded base64url. */
+const signature = z.string().length(86).regex(/^[A-Za-z0-9_-]*$/);
+
+/** What a reaction shows: one emoji (with its modifiers), at most 32 characters. */
+export const ReactionEmoji = z.string().min(1).max(32);
+
+/**
+ * One user's reaction to one message, under `${messageId}|${userId}` in the reactions map. Removing
+ * a reaction writes a value too (`emoji: null`), never a deleted key, and `at` orders one user's
+ * values on one message: a reader shows the newest it has verified. `sig` is the signature of
+ * `device`, a device of that user, over `canonicalReaction(conv, messageId, userId, value)`.
+ */
+export const Reaction = z.strictObject({
+  emoji: ReactionEmoji.nullable(),
+  at: z.number().int().nonnegative(),
+  device: id,
+  sig: signature,
+});
 export type Reaction = z.infer<typeof Reaction>;
 
 /** A member's read cursor: the newest message they have seen. Key is the user id. */
 export const ReadCursor = z.strictObject({ messageId: id, sentAt: z.number().int().nonnegative(), at: z.number().int().nonnegative() });
 export type ReadCursor = z.infer<typeof ReadCursor>;
 
-/** A pinned message. Key is the message id. */
-export const Pin = z.strictObject({ by: id, at: z.number().int().nonnegative() });
+/**
+ * Whether a message is pinned, under the message id in the pins map. Unpinning writes a value too
+ * (`pinned: false`), never a deleted key; `at` orders the values of one message (the newest
+ * verified one counts). `sig` is the signature of `device`, a device of `by`, over
+ * `canonicalPin(conv, messageId, value)`.
+ */
+export const Pin = z.strictObject({
+  by: id,
+  device: id,
+  pinned: z.boolean(),
+  at: z.number().int().nonnegative(),
+  sig: signature,
+});
 export type Pin = z.infer<typeof Pin>;
 
 /** Names of the top-level maps in a conversation document. */
@@ -99,7 +126,34 @@ export function canonicalMessage(conv: string, m: Omit<Message, 'sig'>): Uint8Ar
     m.editedAt === undefined ? '' : String(m.editedAt),
     m.recalledAt === undefined ? '' : String(m.recalledAt),
   ];
-  // length-prefixed so that no two different messages share canonical bytes
+  return lengthPrefixed(fields);
+}
+
+/**
+ * The exact bytes a user's device signs for a reaction: bound to the conversation, the message, the
+ * user who reacts and the signing device, the emoji (or its removal) and the time, so a signature
+ * cannot be moved to another message, conversation, user or emoji.
+ */
+export function canonicalReaction(conv: string, messageId: string, userId: string, r: Omit<Reaction, 'sig'>): Uint8Array {
+  return lengthPrefixed([
+    'mekong/v1/reaction',
+    conv,
+    messageId,
+    userId,
+    r.device,
+    r.emoji === null ? 'removed' : 'set',
+    r.emoji ?? '',
+    String(r.at),
+  ]);
+}
+
+/** The exact bytes a pinning user's device signs: conversation, message, user, device, pinned or not, time. */
+export function canonicalPin(conv: string, messageId: string, p: Omit<Pin, 'sig'>): Uint8Array {
+  return lengthPrefixed(['mekong/v1/pin', conv, messageId, p.by, p.device, p.pinned ? 'pinned' : 'unpinned', String(p.at)]);
+}
+
+/** Length-prefixed fields, so that no two different field lists share canonical bytes. */
+function lengthPrefixed(fields: string[]): Uint8Array {
   return new TextEncoder().encode(fields.map((s) => `${s.length}:${s}`).join(''));
 }
 
