@@ -50,6 +50,12 @@ export interface RemoteUpdatesHost {
   checks: Pick<DeferredChecks, 'schedule' | 'restart'>;
   report(err: unknown): void;
   ensureDoc(): Promise<ConversationDoc>;
+  /**
+   * Drop the document held in memory; the next ensureDoc loads it from storage. Called when applying
+   * an update failed part way: the update may already be in the document while its writes were never
+   * stored, and applying it again to that document would change nothing, so nothing would index it.
+   */
+  forgetDoc(): void;
   /** Count a document update as appended; returns the write that stores it. */
   appendDocOps(update: Uint8Array): StorageOp[];
   /** The replica state's sequence counters; the replica stores them with the rest of its state. */
@@ -133,6 +139,7 @@ export class RemoteUpdates {
   async drain(): Promise<void> {
     const state = this.host.state();
     let batch = newBatch();
+    let failed = false;
     try {
       for (;;) {
         const next = state.lastSeq + 1;
@@ -152,6 +159,7 @@ export class RemoteUpdates {
           // transient (network while fetching keys): keep it and try again shortly
           this.pending.set(next, env);
           this.scheduleRetry();
+          failed = true;
           throw err;
         }
         if (batch.updates >= MAX_BATCH_UPDATES) {
@@ -161,6 +169,8 @@ export class RemoteUpdates {
       }
     } finally {
       await this.flush(batch);
+      // after the flush: the document loaded next holds what the batch stored, and not the failed update
+      if (failed) this.host.forgetDoc();
     }
   }
 
@@ -169,6 +179,9 @@ export class RemoteUpdates {
     const batch = newBatch();
     try {
       await this.apply(seq, env, 'snapshot', batch);
+    } catch (err) {
+      this.host.forgetDoc();
+      throw err;
     } finally {
       await this.flush(batch);
     }
@@ -192,6 +205,8 @@ export class RemoteUpdates {
         batch.updates++;
         await this.flush(batch);
       } catch (err) {
+        // it may be in the document already, without its writes: it must apply again next time
+        this.host.forgetDoc();
         if (!isMekongError(err) || TRANSIENT.has(err.code) || PARK.has(err.code)) continue;
         this.host.report(err);
         await storage.delete(k);

@@ -184,4 +184,26 @@ describe('message actions', () => {
     expect((await shown('bob')).map((e) => e.text)).toEqual(['một (sửa)', 'hai']);
     expect(p('bob').problems).toEqual([]);
   });
+
+  it('a message whose author could not be looked up for a moment still shows once the directory answers', async () => {
+    const { p, idle, shown, unreachable, reopen } = await setup();
+    await p('alice').replica.sendText('trước');
+    await idle();
+    // bob opens the next update (one look-up), then the author check finds the directory unreachable
+    unreachable.set('bob', { pass: 1, fail: 1 });
+    await p('alice').replica.sendText('lúc mạng chập chờn');
+    await idle();
+    expect((await shown('bob')).map((e) => e.text)).toEqual(['trước']);
+    // the directory answers again; the next update makes bob try the held one again
+    await p('alice').replica.sendText('sau');
+    await idle();
+    expect((await shown('bob')).map((e) => e.text).sort()).toEqual(['lúc mạng chập chờn', 'sau', 'trước']);
+    // the moment the directory was away is told to the app as what it was, nothing worse
+    expect(p('bob').problems.map((e) => e.code)).toEqual([ErrorCode.UNAVAILABLE]);
+    // and it is stored, not only held in memory: after a restart bob's device shows the same
+    await reopen('bob');
+    expect((await shown('bob')).map((e) => e.text).sort()).toEqual(['lúc mạng chập chờn', 'sau', 'trước']);
+    const doc = await p('bob').replica.ensureDoc();
+    expect(doc.allMessages().map((m) => m.body).sort()).toEqual(['lúc mạng chập chờn', 'sau', 'trước']);
+  });
 });

@@ -159,6 +159,7 @@ export class Replica {
       checks: this.checks,
       report: (err) => deps.report(err),
       ensureDoc: () => this.ensureDoc(),
+      forgetDoc: () => this.stored.forget(),
       adjustUnchecked: (delta) => this.adjustUnchecked(delta),
       catchingUp: () => this.catchingUp,
       emit: (entries) => this.emit(entries),

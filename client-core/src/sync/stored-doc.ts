@@ -100,6 +100,14 @@ export class StoredDoc {
     return true;
   }
 
+  /**
+   * Drop the document held in memory (not destroyed: a reader may still hold it); the next load()
+   * reads it from storage again. For a document that may hold an update whose writes were not stored.
+   */
+  forget(): void {
+    this.doc = null;
+  }
+
   close(): void {
     this.doc?.destroy();
     this.doc = null;

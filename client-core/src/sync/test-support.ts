@@ -93,6 +93,20 @@ export async function setup(opts: { admins?: User[]; owner?: User } = {}) {
     },
   } as unknown as KeyManager;
   const learn = (epoch: number) => epochs.set(epoch, later.get(epoch)!);
+  /** per user: let `pass` more look-ups through, then fail `fail` with UNAVAILABLE (the directory is unreachable) */
+  const unreachable = new Map<User, { pass: number; fail: number }>();
+  const directoryOf = (u: User) =>
+    ({
+      device(deviceId: string, candidates: string[]) {
+        const f = unreachable.get(u);
+        if (f && f.pass > 0) f.pass--;
+        else if (f && f.fail > 0) {
+          f.fail--;
+          return Promise.reject(new MekongError(ErrorCode.UNAVAILABLE, 'the directory is unreachable'));
+        }
+        return directory.device(deviceId, candidates);
+      },
+    }) as unknown as DeviceDirectory;
   const open = async (u: User, storage: StoragePort, problems: MekongError[] = [], announced: MessageEntry[] = []): Promise<Party> => {
     const secrets = { userId: u, deviceId: `${u}-dev`, device: devices.get(u)! } as DeviceSecrets;
     let replica!: Replica;
@@ -108,7 +122,7 @@ export async function setup(opts: { admins?: User[]; owner?: User } = {}) {
       members: () => members,
       storage,
       keys,
-      directory,
+      directory: directoryOf(u),
       secrets,
       send,
       now: () => ++clock,
@@ -144,7 +158,7 @@ export async function setup(opts: { admins?: User[]; owner?: User } = {}) {
     p(as).replica.onAck(counter, fanOut(as, env));
     await idle();
   };
-  return { p, idle, shown, stored, inject, write, reopen, fanOut, offline, deaf, learn, later, log, lookups };
+  return { p, idle, shown, stored, inject, write, reopen, fanOut, offline, deaf, learn, later, log, lookups, unreachable };
 }
 
 export const signAs = (d: DeviceKeyPair, m: Omit<Message, 'sig'>): Message => ({ ...m, sig: toBase64url(signMessage(d.signSecretKey, canonicalMessage(CONV, m))) });
