@@ -26,11 +26,11 @@ export async function authenticate(conn: Connection, frame: AuthUp): Promise<voi
     return conn.refuseAuth(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, 'this session was just revoked; refresh the token or sign in again');
   }
   if (conn.state === 'awaiting-auth') {
-    if (!conn.ctx.admit(claims.userId)) {
+    if (!conn.ctx.admit(conn, claims.userId)) {
       const max = conn.ctx.limits.maxConnectionsPerUser;
       return conn.refuseAuth(ErrorCode.TOO_MANY_CONNECTIONS, CloseCode.TOO_MANY_CONNECTIONS, `close another session first; at most ${max} connections per user`);
     }
-    conn.opened(claims.userId, claims.deviceId, claims.expiresAt);
+    conn.opened(claims.userId, claims.deviceId, claims.expiresAt, frame.protocol);
     conn.logger.debug({ user: claims.userId, device: claims.deviceId }, 'authenticated');
   } else {
     // a refresh may extend the session, never move it to another account or device

@@ -48,6 +48,8 @@ export class Connection implements Subscriber {
   user: string | undefined;
   device: string | undefined;
   expiresAt = 0;
+  /** The protocol the opening auth frame named: no frame it predates is sent here. */
+  protocol = 0;
   /** The relay is shutting down: frames not yet started are skipped and long work (catch-up) stops early. */
   draining = false;
   readonly subs = new Map<string, Subscription>();
@@ -314,11 +316,12 @@ export class Connection implements Subscriber {
   }
 
   /** The auth handshake succeeded. */
-  opened(user: string, device: string, expiresAt: number): void {
+  opened(user: string, device: string, expiresAt: number, protocol: number): void {
     this.state = 'open';
     this.user = user;
     this.device = device;
     this.expiresAt = expiresAt;
+    this.protocol = protocol;
     this.stopAuthTimer();
   }
 

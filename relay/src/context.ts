@@ -1,5 +1,6 @@
 // What every connection of one relay shares: the ports, the limits and the relay's bookkeeping.
 import type { Logger } from 'pino';
+import type { Connection } from './connection';
 import type { Hub } from './hub';
 import type { RelayLimits } from './limits';
 import type { RelayMetrics } from './metrics';
@@ -19,8 +20,8 @@ export interface RelayContext {
   metrics?: RelayMetrics;
   /** Revocations seen by this relay, for authentications racing them. */
   revocations: RevocationGuard;
-  /** Reserves a connection slot for `userId`; false when the user already has the maximum. */
-  admit(userId: string): boolean;
+  /** Reserves a connection slot for `userId` and files `conn` under that user; false when the user already has the maximum. */
+  admit(conn: Connection, userId: string): boolean;
   /** Called once when a connection ends; gives back its slot if it had one. */
   forget(conn: { readonly id: string; readonly user: string | undefined }): void;
 }

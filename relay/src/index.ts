@@ -21,10 +21,12 @@ export {
   postgresKysely,
 } from './log';
 export type {
+  AccessEvent,
   BusMessage,
   BusSubscription,
   Directory,
   FanoutBus,
+  Joined,
   LogStore,
   RelaySocket,
   Revocation,
@@ -33,6 +35,7 @@ export type {
   TokenVerifier,
 } from './ports';
 export {
+  checkJoined,
   checkRevocation,
   createMemoryRevocations,
   createRedisRevocations,

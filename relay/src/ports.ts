@@ -83,6 +83,17 @@ export type Revocation =
   | { kind: 'user'; userId: string }
   | { kind: 'member'; conversationId: string; userId: string };
 
+/**
+ * A user was given a conversation somewhere in the cluster: a group created with them, a member
+ * added, a 1-1 conversation started with them. Only a hint for that user's open devices to re-read
+ * their conversation list now: it grants nothing at the relay, carries no secret, and the list the
+ * devices read over authenticated HTTP is the truth.
+ */
+export type Joined = { kind: 'joined'; conversationId: string; userId: string };
+
+/** Everything the revocation bus carries: revocations and join hints. */
+export type AccessEvent = Revocation | Joined;
+
 /** One listener on the revocation bus. */
 export interface RevocationSubscription {
   /** Resolves once events published from then on reach the handler; rejects (UNAVAILABLE) when the bus cannot listen in time. */
@@ -95,15 +106,25 @@ export interface RevocationSubscription {
  * Broadcasts revocations to every relay of the cluster. Events are idempotent and carry no secret.
  * Delivery is best effort; what a listener may have missed is announced through `onGap`, after
  * which the relay re-checks what it holds against the database (the source of truth).
+ *
+ * Join hints travel here too. They have the same audience (every relay, since any of them may
+ * hold the user's sockets), the same delivery (best effort, after the database change) and the
+ * same truth (the database), so a bus of their own would only add two Redis connections per
+ * process and the wiring to match. They stay apart from revocations where it matters: a join
+ * reaches only `subscribeJoins` handlers, never `subscribe` ones, and a lost or unreadable join
+ * is no gap (nothing is re-checked; the device sees the conversation at its next list refresh).
  */
 export interface RevocationBus {
   /**
-   * Sends `event` to every listener. Throws BAD_REQUEST for a malformed event, and UNAVAILABLE when
-   * it could not be handed over in time (adapters that queue keep trying in the background).
+   * Sends `event` to every listener of its kind. Throws BAD_REQUEST for a malformed event, and
+   * UNAVAILABLE when it could not be handed over in time (adapters that queue keep trying in the
+   * background).
    */
-  publish(event: Revocation): Promise<void>;
+  publish(event: AccessEvent): Promise<void>;
   subscribe(handler: (event: Revocation) => void): RevocationSubscription;
-  /** Calls `listener` once listening works again after events may have been missed; returns the function that stops it. */
+  /** Join hints only; a separate subscription so revocation handlers never see them. */
+  subscribeJoins(handler: (event: Joined) => void): RevocationSubscription;
+  /** Calls `listener` once listening works again after revocations may have been missed; returns the function that stops it. */
   onGap(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { createMemoryBus } from './bus';
 import { Connection } from './connection';
 import type { RelayContext } from './context';
 import { Hub } from './hub';
+import { forwardJoinHints } from './join-hints';
 import { type RelayLimits, resolveLimits } from './limits';
 import type { RelayMetrics } from './metrics';
 import type { Directory, FanoutBus, LogStore, RelaySocket, RevocationBus, TokenVerifier } from './ports';
@@ -61,7 +62,10 @@ export interface RelayDeps {
   now?: () => number;
   /** Prometheus metrics of this relay; without it nothing is measured. */
   metrics?: RelayMetrics;
-  /** Cluster-wide revocations (sign-outs, bans, removals) to act on; the host owns and closes it. */
+  /**
+   * Cluster-wide revocations (sign-outs, bans, removals) to act on, and join hints to pass on to
+   * the named user's sockets as `joined` frames; the host owns and closes it.
+   */
   revocations?: RevocationBus;
   /** Where this relay records who has a socket here (heartbeat 20 s, time to live 60 s); the host owns and closes it. */
   presence?: PresenceStore;
@@ -79,11 +83,13 @@ export function createRelay(deps: RelayDeps): Relay {
     onError: (err, during) => logger.error({ err: describeError(err), during }, 'live delivery failed'),
   });
   const connections = new Set<Connection>();
-  const perUser = new Map<string, number>();
+  /** Authenticated connections by user: their count is the user's slots, and join hints find them here. */
+  const perUser = new Map<string, Connection[]>();
   const attachments: WebSocketAttachment[] = [];
   let stopped = false;
   let stopping: Promise<void> | undefined;
   const revoker = new Revoker({ bus: deps.revocations, tokens: deps.tokens, connections: () => connections, logger });
+  const stopJoinHints = forwardJoinHints({ bus: deps.revocations, connectionsOf: (userId) => perUser.get(userId), logger });
   const presence = deps.presence && new PresenceTracker(deps.presence, { logger: logger.child({ part: 'presence' }) });
 
   const ctx: RelayContext = {
@@ -97,23 +103,26 @@ export function createRelay(deps: RelayDeps): Relay {
     hub,
     metrics: deps.metrics,
     revocations: revoker,
-    admit(userId) {
-      const n = perUser.get(userId) ?? 0;
-      if (n >= limits.maxConnectionsPerUser) return false;
-      perUser.set(userId, n + 1);
-      if (n === 0) presence?.connected(userId);
+    admit(conn, userId) {
+      const mine = perUser.get(userId);
+      if (mine && mine.length >= limits.maxConnectionsPerUser) return false;
+      if (mine) mine.push(conn);
+      else {
+        perUser.set(userId, [conn]);
+        presence?.connected(userId);
+      }
       return true;
     },
     forget(conn) {
       connections.delete(conn as Connection);
       // `user` is set only once admit() succeeded, so only admitted connections give a slot back
       if (conn.user === undefined) return;
-      const n = (perUser.get(conn.user) ?? 1) - 1;
-      if (n > 0) perUser.set(conn.user, n);
-      else {
-        perUser.delete(conn.user);
-        presence?.disconnected(conn.user);
-      }
+      const mine = perUser.get(conn.user);
+      const at = mine?.indexOf(conn as Connection) ?? -1;
+      if (mine && at >= 0) mine.splice(at, 1);
+      if (mine && mine.length > 0) return;
+      perUser.delete(conn.user);
+      presence?.disconnected(conn.user);
     },
   };
 
@@ -137,6 +146,7 @@ export function createRelay(deps: RelayDeps): Relay {
       stopped = true;
       stopping ??= (async () => {
         revoker.close();
+        stopJoinHints();
         const timeoutMs = options.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
         const cut = await drainConnections([...connections], timeoutMs, 'relay is restarting; reconnect');
         if (cut > 0) logger.warn({ connections: cut, timeoutMs }, 'drain timed out; closed busy connections');

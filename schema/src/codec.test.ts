@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeDown, type Down, encodeCheckedDown, encodeDown } from './down';
+import { frameUnion } from './codec/union';
+import { DOWN_FRAMES, decodeDown, type Down, encodeCheckedDown, encodeDown } from './down';
 import { ErrorCode, MekongError } from './errors';
-import { MAX_UPDATE_BYTES } from './limits';
+import { MAX_FRAME_BYTES, MAX_ID_BYTES, MAX_UPDATE_BYTES } from './limits';
 import { decodeUp, encodeUp, type Up } from './up';
 
 const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
@@ -28,6 +29,7 @@ const downs: Down[] = [
   { type: 'error', code: 'RATE_LIMITED', message: 'slow down' },
   { type: 'pong', id: 3 },
   { type: 'unsubscribed', conv: 'c', code: 'NOT_MEMBER' },
+  { type: 'joined', conv: 'g_nhóm-bạn' },
 ];
 
 function expectTyped(fn: () => unknown, codes: string[] = [ErrorCode.MALFORMED_FRAME, ErrorCode.FRAME_TOO_LARGE]) {
@@ -74,6 +76,31 @@ describe('frame codec', () => {
     expectTyped(() => decodeUp(new Uint8Array([3, 2, 0xc3, 0x28])));
     // push claiming a 2^32-byte envelope
     expectTyped(() => decodeUp(new Uint8Array([4, 1, 99, 1, 0xff, 0xff, 0xff, 0xff, 0x0f])));
+  });
+
+  it('refuses malformed joined frames with a typed error', () => {
+    const good = encodeDown({ type: 'joined', conv: 'g1' });
+    expect([...good]).toEqual([73, 2, 103, 49]); // tag, length, "g1"
+    expectTyped(() => encodeDown({ type: 'joined', conv: 'x'.repeat(MAX_ID_BYTES + 1) }));
+    expectTyped(() => encodeDown({ type: 'joined', conv: 'g1', user: 'u1' } as unknown as Down)); // no field beyond the grammar
+    expectTyped(() => encodeDown({ type: 'joined', conv: 7 } as unknown as Down));
+    expectTyped(() => encodeDown({ type: 'joined' } as unknown as Down));
+    for (let n = 0; n < good.length; n++) expectTyped(() => decodeDown(good.subarray(0, n)));
+    expectTyped(() => decodeDown(new Uint8Array([...good, 0])));
+    expectTyped(() => decodeDown(new Uint8Array([73, 0x81, 0x01, ...new Uint8Array(129).fill(97)]))); // 129-byte id
+    expectTyped(() => decodeDown(new Uint8Array([73, 2, 0xc3, 0x28]))); // bad utf-8
+  });
+
+  it('is unknown to a protocol-1 decoder, which is why relays send joined only to protocol 2 and later', () => {
+    const v1 = frameUnion<Down>(DOWN_FRAMES.filter((d) => d.type !== 'joined'), MAX_FRAME_BYTES);
+    const err = (() => {
+      try {
+        v1.decode(encodeDown({ type: 'joined', conv: 'g1' }));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: ErrorCode.MALFORMED_FRAME, message: 'unknown frame tag 73' });
   });
 
   it('decodes arbitrary bytes to a frame or a typed error, never anything else', () => {

@@ -4,6 +4,7 @@ import type { FrameOf } from './codec/frame';
 import { AckFrame } from './frames/ack';
 import { EphemeralDownFrame } from './frames/ephemeral-down';
 import { ErrorFrame } from './frames/error';
+import { JoinedFrame } from './frames/joined';
 import { PongFrame } from './frames/pong';
 import { SnapshotFrame } from './frames/snapshot';
 import { SyncedFrame } from './frames/synced';
@@ -22,6 +23,7 @@ export const DOWN_FRAMES = [
   ErrorFrame,
   PongFrame,
   UnsubscribedFrame,
+  JoinedFrame,
 ] as const;
 
 export type WelcomeDown = FrameOf<typeof WelcomeFrame>;
@@ -33,6 +35,7 @@ export type EphemeralDown = FrameOf<typeof EphemeralDownFrame>;
 export type ErrorDown = FrameOf<typeof ErrorFrame>;
 export type PongDown = FrameOf<typeof PongFrame>;
 export type UnsubscribedDown = FrameOf<typeof UnsubscribedFrame>;
+export type JoinedDown = FrameOf<typeof JoinedFrame>;
 export type Down =
   | WelcomeDown
   | AckDown
@@ -42,7 +45,8 @@ export type Down =
   | EphemeralDown
   | ErrorDown
   | PongDown
-  | UnsubscribedDown;
+  | UnsubscribedDown
+  | JoinedDown;
 
 const codec = frameUnion<Down>([...DOWN_FRAMES], MAX_FRAME_BYTES);
 

@@ -12,6 +12,7 @@ import type { ConnectionStatus } from '../sync/connection';
 import type { ClientContext, ClientOptions, Running } from './context';
 import { Following } from './following';
 import { Groups } from './groups';
+import { Refresher } from './refresher';
 import { createRunning, FrameRouter, startSyncSoon, stopRunning } from './runtime';
 import { Views } from './views';
 import { login, register } from './session';
@@ -33,7 +34,7 @@ export class Client implements MekongClient {
   private readonly profiles = new Map<string, { username: string; displayName: string }>();
   private readonly listeners = { convs: new Set<() => void>(), status: new Set<(s: ConnectionStatus) => void>(), problem: new Set<(e: Error) => void>() };
   private readonly now: () => number;
-  private refreshing: Promise<void> | null = null;
+  private readonly list: Refresher;
   private readonly ctx: ClientContext;
   private readonly following: Following;
   private readonly frames: FrameRouter;
@@ -70,9 +71,16 @@ export class Client implements MekongClient {
       conversationsChanged: () => {
         for (const cb of this.listeners.convs) cb();
       },
-      refreshConversations: () => this.refreshConversations(),
+      refreshConversations: (o) => this.refreshConversations(o),
     };
     this.following = new Following(this.ctx, (conv, entries) => this.views.apply(conv, entries));
+    this.list = new Refresher(
+      async () => {
+        await this.following.refresh();
+        await this.groupOps.rotateDue();
+      },
+      () => this.run !== null,
+    );
     this.frames = new FrameRouter(this.ctx, this.listeners.status);
     this.groupOps = new Groups(this.ctx, this.following);
     this.views = new Views(this.ctx, this.following, this.groupOps, (replica, ms) => this.frames.waitSynced(replica, ms));
@@ -235,17 +243,13 @@ export class Client implements MekongClient {
     await this.opts.storage.close();
   }
 
-  /** Fetch the conversation list from the server and follow any new ones. */
-  refreshConversations(): Promise<void> {
-    if (!this.refreshing) {
-      this.refreshing = (async () => {
-        await this.following.refresh();
-        await this.groupOps.rotateDue();
-      })().finally(() => {
-        this.refreshing = null;
-      });
-    }
-    return this.refreshing;
+  /**
+   * Fetch the conversation list from the server and follow any new ones. Joins a refresh in flight,
+   * or with `fresh` waits for one that starts after this call (see Refresher).
+   * @example await client.refreshConversations({ fresh: true }); // after being told the list changed
+   */
+  refreshConversations(opts: { fresh?: boolean } = {}): Promise<void> {
+    return this.list.refresh(opts.fresh);
   }
 
   // ---- groups and devices (groups.ts) -------------------------------------------------------

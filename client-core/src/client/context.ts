@@ -25,7 +25,14 @@ export interface ClientOptions {
   transport?: Transport;
   fetch?: typeof fetch;
   now?: () => number;
-  /** How often to look for conversations started by others, while online. Default 5 s. */
+  /**
+   * How often to re-read the conversation list while online, as a fallback. Default 60 s. A device
+   * learns at once that it was given a conversation: the relay sends a `joined` hint and the list is
+   * re-read then, and it is re-read on every (re)connect, so a hint lost while the relay was out of
+   * reach is caught on reconnecting. The poll covers what is left: a hint lost in the cluster (Redis
+   * blinked), and changes to conversations this device already follows (members added elsewhere, a
+   * removal, leave or rotation that starts an epoch), which send no hint. Tests pass small values.
+   */
   pollIntervalMs?: number;
   snapshotEvery?: number;
   /** Reconnect backoff bounds in ms (default 250 ms to 15 s). */
@@ -72,5 +79,10 @@ export interface ClientContext {
   report(err: unknown): void;
   /** Tell the app that the conversation list changed. */
   conversationsChanged(): void;
-  refreshConversations(): Promise<void>;
+  /**
+   * Re-read the conversation list and follow what is new. Joins the refresh in flight, or with
+   * `fresh` waits for one that starts after this call (queued behind the one in flight and shared
+   * by every `fresh` caller meanwhile), for a hint that the list has just changed.
+   */
+  refreshConversations(opts?: { fresh?: boolean }): Promise<void>;
 }

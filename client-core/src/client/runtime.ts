@@ -11,6 +11,9 @@ import type { ConvInfo, Replica } from '../sync/replica';
 import { webSocketTransport } from '../transport/websocket';
 import type { ClientContext, Running } from './context';
 
+/** Default of `ClientOptions.pollIntervalMs`: a fallback only, since `joined` hints and every reconnect re-read the list (see there). */
+export const DEFAULT_POLL_INTERVAL_MS = 60_000;
+
 const isCode = (c: string): c is ErrorCode => Object.values(ErrorCode).includes(c as ErrorCode);
 
 /**
@@ -68,11 +71,11 @@ export function startSyncSoon(ctx: ClientContext, run: Running): void {
   }, 0);
 }
 
-/** Connect to the relay, follow the browser's network events, and poll for new conversations while online. */
+/** Connect to the relay, follow the browser's network events, and re-read the conversation list now and then while online. */
 export function startSync(ctx: ClientContext, run: Running): void {
   run.connection.start();
   run.unwatchNetwork = watchNetwork(run.connection);
-  const every = ctx.opts.pollIntervalMs ?? 5000;
+  const every = ctx.opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   run.poll = setInterval(() => {
     if (ctx.status() === 'online') ctx.refreshConversations().catch((e) => ctx.report(e));
   }, every);
@@ -167,6 +170,12 @@ export class FrameRouter {
         this.ctx.report(new MekongError(ErrorCode.NOT_MEMBER, `The relay ended a subscription (${f.code}).`, { conv: f.conv }));
         // removed, left elsewhere, blocked or disbanded: learn which from the server's list now
         this.ctx.refreshConversations().catch((e) => this.ctx.report(e));
+        return;
+      case 'joined':
+        // given a conversation elsewhere: follow it now. The hint names it but proves nothing; the
+        // list read over HTTP (and the conversation's signed log) decide. A refresh already in
+        // flight may predate the change, so this waits for one that starts after it.
+        this.ctx.refreshConversations({ fresh: true }).catch((e) => this.ctx.report(e));
         return;
       default:
         return;

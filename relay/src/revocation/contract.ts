@@ -1,8 +1,8 @@
-// The one test suite every RevocationBus adapter passes.
+// The one test suite every RevocationBus adapter passes: revocations, and the join hints it also carries.
 import { ErrorCode } from '@mekong/schema';
 import { describe, expect, it } from 'vitest';
 import { perTest } from '../test-support/per-test';
-import type { Revocation, RevocationBus } from '../ports';
+import type { Joined, Revocation, RevocationBus } from '../ports';
 import { until } from '../test-support/wait';
 
 export interface RevocationBusContractOptions {
@@ -13,6 +13,7 @@ export interface RevocationBusContractOptions {
 const device: Revocation = { kind: 'device', userId: 'u_lan', deviceId: 'd_phone' };
 const user: Revocation = { kind: 'user', userId: 'u_minh' };
 const member: Revocation = { kind: 'member', conversationId: 'g_nhóm-bạn', userId: 'u_lan' };
+const joined: Joined = { kind: 'joined', conversationId: 'g_nhóm-bạn', userId: 'u_minh' };
 
 /** Registers the RevocationBus contract tests; `setup` returns a new bus on each call. */
 export function runRevocationBusContract(name: string, setup: () => Promise<RevocationBus>, options: RevocationBusContractOptions = {}): void {
@@ -58,31 +59,72 @@ export function runRevocationBusContract(name: string, setup: () => Promise<Revo
       expect(got).toEqual([user]);
     });
 
+    it('delivers join hints to join handlers only, and revocations to revocation handlers only', async () => {
+      const listener = await fresh();
+      const publisher = options.shared ? await fresh() : listener;
+      const revoked: unknown[] = [];
+      const joins: unknown[] = [];
+      await listener.subscribe((e) => revoked.push(e)).ready;
+      await listener.subscribeJoins((e) => joins.push(e)).ready;
+      await publisher.publish(joined);
+      await publisher.publish(member);
+      await publisher.publish({ ...joined, userId: 'u_hoa', extra: 'not part of an event' } as unknown as Joined);
+      await until(() => revoked.length === 1 && joins.length === 2);
+      expect(joins).toEqual([joined, { ...joined, userId: 'u_hoa' }]);
+      expect(revoked).toEqual([member]);
+    });
+
+    it('refuses a malformed join hint with BAD_REQUEST and sends nothing', async () => {
+      const bus = await fresh();
+      const joins: Joined[] = [];
+      await bus.subscribeJoins((e) => joins.push(e)).ready;
+      const bad = [
+        { kind: 'joined', userId: 'u' },
+        { kind: 'joined', conversationId: 'g', userId: '' },
+        { kind: 'joined', conversationId: 'c'.repeat(200), userId: 'u' },
+        { kind: 'joined', conversationId: 'g', userId: 7 },
+      ];
+      for (const e of bad) await expect(bus.publish(e as unknown as Joined)).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+      await bus.publish(joined); // a marker: what was refused would have arrived before it
+      await until(() => joins.length === 1);
+      expect(joins).toEqual([joined]);
+    });
+
     it('stops a handler at unsubscribe and keeps delivering when another handler throws', async () => {
       const bus = await fresh();
-      const gone: Revocation[] = [];
-      const kept: Revocation[] = [];
+      const gone: Array<Revocation | Joined> = [];
+      const kept: Array<Revocation | Joined> = [];
       const sub = bus.subscribe((e) => gone.push(e));
+      const joinSub = bus.subscribeJoins((e) => gone.push(e));
       await bus.subscribe(() => {
         throw new Error('handler bug');
       }).ready;
+      await bus.subscribeJoins(() => {
+        throw new Error('handler bug');
+      }).ready;
       await bus.subscribe((e) => kept.push(e)).ready;
+      await bus.subscribeJoins((e) => kept.push(e)).ready;
       await sub.ready;
+      await joinSub.ready;
       sub.unsubscribe();
       sub.unsubscribe(); // idempotent
+      joinSub.unsubscribe();
       await bus.publish(device);
-      await until(() => kept.length === 1);
+      await bus.publish(joined);
+      await until(() => kept.length === 2);
       expect(gone).toEqual([]);
     });
 
     it('accepts a publish nobody listens to, and refuses to publish once closed', async () => {
       const bus = await fresh();
       await expect(bus.publish(member)).resolves.toBeUndefined();
+      await expect(bus.publish(joined)).resolves.toBeUndefined();
       const stop = bus.onGap(() => {});
       stop();
       await bus.close();
       await bus.close(); // idempotent
       await expect(bus.publish(member)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+      await expect(bus.publish(joined)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
     });
   });
 }

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@mekong/schema';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
-import type { Revocation } from '../ports';
+import type { Joined, Revocation } from '../ports';
 import { closeAfterEach, describeWithRedis, killConnection, probeRedis, startPrivateRedis, testPrefix } from '../test-support/redis';
 import { until } from '../test-support/wait';
 import { runRevocationBusContract } from './contract';
@@ -28,6 +28,43 @@ describeWithRedis('Redis revocation bus', probe, () => {
     await bus().publish({ kind: 'member', conversationId: 'g1', userId: 'u1' });
     await until(() => payloads.length === 1, 'raw payload');
     expect(JSON.parse(payloads[0] ?? '')).toEqual({ v: 1, kind: 'member', conversationId: 'g1', userId: 'u1' });
+  });
+
+  it('puts join hints as versioned JSON on a channel of their own, so a relay that predates them never sees one', async () => {
+    const listener = raw();
+    const got: Array<[string, unknown]> = [];
+    listener.on('message', (name: string, payload: string) => got.push([name, JSON.parse(payload)]));
+    await listener.subscribe(channel, `${channel}:joined`);
+    await bus().publish({ kind: 'joined', conversationId: 'g1', userId: 'u1' });
+    await bus().publish({ kind: 'user', userId: 'u2' }); // a marker on the revocation channel
+    await until(() => got.length === 2, 'raw payloads');
+    expect(got).toEqual([
+      [`${channel}:joined`, { v: 1, kind: 'joined', conversationId: 'g1', userId: 'u1' }],
+      [channel, { v: 1, kind: 'user', userId: 'u2' }],
+    ]);
+  });
+
+  it('drops an unreadable join hint with a warning and no gap, and keeps delivering', async () => {
+    const lines: Array<{ msg?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const listener = bus({ logger });
+    const joins: Joined[] = [];
+    const revoked: Revocation[] = [];
+    await listener.subscribeJoins((e) => joins.push(e)).ready;
+    await listener.subscribe((e) => revoked.push(e)).ready;
+    let gaps = 0;
+    listener.onGap(() => gaps++);
+    const joinsChannel = `${channel}:joined`;
+    for (const payload of ['not json', '{"v":2,"kind":"joined","conversationId":"g","userId":"u"}', '{"v":1,"kind":"joined","conversationId":"g"}', '{"v":1,"kind":"user","userId":"u"}']) {
+      await raw().publish(joinsChannel, payload);
+    }
+    const ok: Joined = { kind: 'joined', conversationId: 'g_ok', userId: 'u_ok' };
+    await bus().publish(ok);
+    await until(() => joins.length === 1, 'later delivery');
+    expect(joins).toEqual([ok]);
+    expect(lines.filter((l) => l.msg === 'dropped an unreadable join hint')).toHaveLength(4);
+    expect(gaps).toBe(0); // nothing was taken away: no socket is re-checked
+    expect(revoked).toEqual([]); // a revocation on the joins channel is not acted on
   });
 
   it('reports a gap once the listener is live again after its connection dropped', async () => {
@@ -95,6 +132,16 @@ describeWithRedis('Redis revocation bus', probe, () => {
     const started = Date.now();
     await expect(nowhere.publish(e)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/too many/) });
     expect(Date.now() - started).toBeLessThan(100); // refused at once, not after the timeout
+    await nowhere.close();
+  });
+
+  it('counts join hints kept for later apart from revocations, so hints never crowd one out', async () => {
+    const nowhere = bus({ url: 'redis://127.0.0.1:1', publishTimeoutMs: 100, maxQueuedPublishes: 1, retryDelayMs: () => 100 });
+    const hint: Joined = { kind: 'joined', conversationId: 'g', userId: 'u' };
+    await expect(nowhere.publish(hint)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/did not take its hint/) });
+    await expect(nowhere.publish(hint)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/too many join hints/) });
+    // the revocation still gets its place in the queue: it waits for the timeout instead of being refused
+    await expect(nowhere.publish({ kind: 'user', userId: 'u' })).rejects.toMatchObject({ message: expect.stringMatching(/did not take it in time/) });
     await nowhere.close();
   });
 });

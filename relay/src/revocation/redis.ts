@@ -2,25 +2,34 @@
 // the admin CLI publish; every relay listens. Pub/sub keeps nothing for a listener that is away, so
 // after a dropped connection the listener reports a gap once it is live again, and the relay re-checks
 // its open sockets against the database, which already holds every revocation.
+//
+// Join hints go on a second channel, `<channel>:joined`, over the same two connections. Apart, so
+// that a relay older than join hints never receives one (on the revocation channel it would be an
+// unreadable event, and every unreadable event there makes a relay re-check all its sockets), and
+// so that an unreadable payload on the joins channel can be dropped with a warning: a lost hint
+// costs a device one poll interval, never access.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
-import type { Revocation, RevocationBus, RevocationSubscription } from '../ports';
+import type { AccessEvent, Joined, Revocation, RevocationBus, RevocationSubscription } from '../ports';
 import { connectionId, createRedisConnector, endRedis, resubscribeOnReconnect, within } from '../redis-connection';
 import { describeError } from '../text';
-import { decodeRevocation, encodeRevocation } from './codec';
+import { decodeJoined, decodeRevocation, encodeAccessEvent } from './codec';
 
 export interface RedisRevocationOptions {
   /** For example redis://127.0.0.1:6379. */
   url: string;
-  /** The channel; every process of one cluster must use the same. Default 'mekong:revocation'. */
+  /** The channel; every process of one cluster must use the same. Default 'mekong:revocation'. Join hints use `<channel>:joined`. */
   channel?: string;
   logger?: Logger;
   /** How long publish() waits for Redis before it rejects; the event stays queued and goes out once Redis is back. Default 2000. */
   publishTimeoutMs?: number;
   /** How long `ready` of a subscription waits for Redis to confirm it. Default 5000. */
   subscribeTimeoutMs?: number;
-  /** Events kept while Redis is unreachable; beyond this publish() fails at once. Default 10000. */
+  /**
+   * Events kept while Redis is unreachable, counted apart for revocations and for join hints (so
+   * hints never crowd out a revocation); beyond this publish() fails at once. Default 10000.
+   */
   maxQueuedPublishes?: number;
   /** Wait before reconnect attempt `n` (from 1). Default min(50·n, 2000) ms. */
   retryDelayMs?: (attempt: number) => number;
@@ -33,6 +42,7 @@ export interface RedisRevocations extends RevocationBus {
 
 export function createRedisRevocations(options: RedisRevocationOptions): RedisRevocations {
   const channel = options.channel ?? 'mekong:revocation';
+  const joinsChannel = `${channel}:joined`;
   const logger = options.logger ?? pino({ name: 'mekong-revocation' });
   const publishTimeoutMs = options.publishTimeoutMs ?? 2000;
   const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 5000;
@@ -43,10 +53,12 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
   // blinked); the timeouts above bound what callers wait for
   const connect = createRedisConnector({ url: options.url, logger, what: 'revocation', retryDelayMs: options.retryDelayMs });
   const handlers = new Set<(event: Revocation) => void>();
+  const joinHandlers = new Set<(event: Joined) => void>();
   const gapListeners = new Set<() => void>();
   let pub: Redis | undefined;
   let sub: { redis: Redis; confirmed: Promise<void> } | undefined;
-  let queued = 0;
+  /** Publishes handed to ioredis and not yet answered, per kind of event. */
+  const queued = { revocation: 0, joined: 0 };
   let closed = false;
 
   const unavailable = (what: string) => new MekongError(ErrorCode.UNAVAILABLE, what);
@@ -67,6 +79,24 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     return pub;
   };
 
+  // a hint nobody could read is dropped, not reported as a gap: nothing was taken away
+  const receiveJoined = (payload: string): void => {
+    let event: Joined;
+    try {
+      event = decodeJoined(payload);
+    } catch (err) {
+      logger.warn({ err: describeError(err), bytes: payload.length }, 'dropped an unreadable join hint');
+      return;
+    }
+    for (const handler of [...joinHandlers]) {
+      try {
+        handler({ ...event });
+      } catch (err) {
+        logger.error({ err: describeError(err) }, 'join hint handler failed');
+      }
+    }
+  };
+
   const listen = (): { redis: Redis; confirmed: Promise<void> } => {
     if (sub) return sub;
     const redis = connect.open(names.subscriber, 'subscriber');
@@ -76,11 +106,15 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     const watch = resubscribeOnReconnect(redis, {
       logger,
       isClosed: () => closed,
-      resubscribe: () => redis.subscribe(channel),
+      resubscribe: () => redis.subscribe(channel, joinsChannel),
       onLive: emitGap,
       liveMessage: 'revocation listener is live again',
     });
     redis.on('message', (name: string, payload: string) => {
+      if (name === joinsChannel) {
+        receiveJoined(payload);
+        return;
+      }
       if (name !== channel) return;
       let event: Revocation;
       try {
@@ -105,7 +139,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       late = true;
     }, subscribeTimeoutMs);
     timer.unref?.();
-    const confirmed = redis.subscribe(channel).then(
+    const confirmed = redis.subscribe(channel, joinsChannel).then(
       () => {
         clearTimeout(timer);
         if (late && !closed) emitGap();
@@ -123,41 +157,58 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     return sub;
   };
 
+  const wording = {
+    revocation: {
+      tooMany: 'Redis is unreachable and too many revocations wait for it; they apply at the next check',
+      lost: 'a revocation could not be broadcast; relays apply it at their next check',
+      late: 'the revocation is recorded but Redis did not take it in time; it goes out once Redis answers',
+    },
+    joined: {
+      tooMany: 'Redis is unreachable and too many join hints wait for it; devices see the conversation at their next list refresh',
+      lost: 'a join hint could not be broadcast; devices see the conversation at their next list refresh',
+      late: 'the membership is recorded but Redis did not take its hint in time; it goes out once Redis answers',
+    },
+  };
+
+  function listenFor<E>(set: Set<(event: E) => void>, handler: (event: E) => void): RevocationSubscription {
+    if (closed) throw closedError();
+    const { confirmed } = listen();
+    const entry = (event: E) => handler(event);
+    set.add(entry);
+    const ready = within(confirmed, subscribeTimeoutMs, () => unavailable('revocations are unavailable right now; try again shortly'));
+    ready.catch(() => undefined); // the caller may never look
+    return {
+      ready,
+      unsubscribe: () => void set.delete(entry),
+    };
+  }
+
   return {
     connectionNames: names,
 
-    async publish(event) {
-      const payload = encodeRevocation(event); // BAD_REQUEST before anything is sent
+    async publish(event: AccessEvent) {
+      const payload = encodeAccessEvent(event); // BAD_REQUEST before anything is sent
       if (closed) throw closedError();
-      if (queued >= maxQueued) throw unavailable('Redis is unreachable and too many revocations wait for it; they apply at the next check');
-      queued++;
-      const sent = publisher().publish(channel, payload);
+      const sort = event.kind === 'joined' ? 'joined' : 'revocation';
+      const words = wording[sort];
+      if (queued[sort] >= maxQueued) throw unavailable(words.tooMany);
+      queued[sort]++;
+      const sent = publisher().publish(sort === 'joined' ? joinsChannel : channel, payload);
       sent.then(
         () => {
-          queued--;
+          queued[sort]--;
         },
         (err) => {
-          queued--;
-          if (!closed) logger.error({ err: describeError(err), kind: event.kind }, 'a revocation could not be broadcast; relays apply it at their next check');
+          queued[sort]--;
+          if (!closed) logger.error({ err: describeError(err), kind: event.kind }, words.lost);
         },
       );
-      await within(sent, publishTimeoutMs, () =>
-        unavailable('the revocation is recorded but Redis did not take it in time; it goes out once Redis answers'),
-      );
+      await within(sent, publishTimeoutMs, () => unavailable(words.late));
     },
 
-    subscribe(handler): RevocationSubscription {
-      if (closed) throw closedError();
-      const { confirmed } = listen();
-      const entry = (event: Revocation) => handler(event);
-      handlers.add(entry);
-      const ready = within(confirmed, subscribeTimeoutMs, () => unavailable('revocations are unavailable right now; try again shortly'));
-      ready.catch(() => undefined); // the caller may never look
-      return {
-        ready,
-        unsubscribe: () => void handlers.delete(entry),
-      };
-    },
+    subscribe: (handler) => listenFor(handlers, handler),
+
+    subscribeJoins: (handler) => listenFor(joinHandlers, handler),
 
     onGap(listener) {
       const wrapped = () => listener();
@@ -169,6 +220,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       if (closed) return;
       closed = true;
       handlers.clear();
+      joinHandlers.clear();
       gapListeners.clear();
       // QUIT lets queued publishes go out first; a connection that is down is simply dropped
       await Promise.all([endRedis(pub), endRedis(sub?.redis)]);

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
 import { logLength } from '../groups';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
+import { hintJoins } from '../revocation';
 import { assertMayStartDirect } from '../social';
 import { getConversation, getOrCreateDirect, listConversations, requireMember } from './repo';
 
@@ -22,6 +23,8 @@ export function conversationRoutes(deps: ServiceDeps): Hono<AppEnv> {
     if (!peer) throw new MekongError(ErrorCode.NOT_FOUND, 'There is no such user.');
     await assertMayStartDirect(deps.db, caller.userId, peer.id);
     const { conversation, created } = await getOrCreateDirect(deps.db, caller.userId, peer.id, deps.sessions.now());
+    // the peer's devices, and the caller's other ones, open it now instead of at their next list refresh
+    if (created) hintJoins(deps.revocations, deps.logger, [caller.userId, peer.id].map((userId) => ({ kind: 'joined', conversationId: conversation.id, userId })));
     // 0 until one of the two posts the signed create entry to /:id/log
     const res: CreateDirectResponse = { conversation, logLength: await logLength(deps.db, conversation.id) };
     return c.json(res, created ? 201 : 200);

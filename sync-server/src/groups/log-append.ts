@@ -2,7 +2,7 @@
 // extend, the shared replay rules and the server's policy, then stored with the member rows and
 // epoch holders it implies, all in one transaction.
 import { applyEntry, ErrorCode, type MembershipEntry, type MembershipState, MekongError } from '@mekong/schema';
-import type { Revocation } from '@mekong/relay';
+import type { Joined, Revocation } from '@mekong/relay';
 import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from '../db';
 import { type EntryAuthor, logCryptoReady, serverLogCrypto } from './log-crypto';
@@ -28,6 +28,23 @@ export function departedBy(entry: MembershipEntry): string[] {
 /** Member revocations for what `entry` (already committed) took away. */
 export function departures(conv: string, entry: MembershipEntry): Revocation[] {
   return departedBy(entry).map((userId) => ({ kind: 'member', conversationId: conv, userId }));
+}
+
+/**
+ * The users an entry brings into the conversation: every member of a group's `create` (the creator
+ * too, for their other devices) and the member an `add` names. A direct conversation's `create`
+ * brings nobody: its two members were filed when the pair's conversation was made.
+ */
+export function arrivedBy(entry: MembershipEntry): string[] {
+  const change = entry.change;
+  if (change.op === 'add') return [change.member.user];
+  if (change.op === 'create' && change.kind === 'group') return change.members.map((m) => m.user);
+  return [];
+}
+
+/** Join hints for what `entry` (already committed) gave. */
+export function arrivals(conv: string, entry: MembershipEntry): Joined[] {
+  return arrivedBy(entry).map((userId) => ({ kind: 'joined', conversationId: conv, userId }));
 }
 
 /**

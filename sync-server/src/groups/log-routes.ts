@@ -5,8 +5,8 @@ import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
 import { type AppEnv, jsonBody, limitBody, pathParams, queryParams, requireAuth, requireDevice } from '../http';
 import { membershipOf } from './groups-repo';
-import { announce } from '../revocation';
-import { appendEntry, departures } from './log-append';
+import { announce, hintJoins } from '../revocation';
+import { appendEntry, arrivals, departures } from './log-append';
 import { readLog } from './log-read';
 
 const notMember = () => new MekongError(ErrorCode.NOT_MEMBER, 'You are not a member of this conversation.');
@@ -25,6 +25,7 @@ export function logRoutes(deps: ServiceDeps): Hono<AppEnv> {
     const next = await appendEntry(deps.db, { conv: id, entry, author: { userId: c.var.caller.userId, deviceId }, now: deps.sessions.now() });
     deps.logger.info({ conversationId: id, op: entry.change.op, index: entry.index }, 'membership log appended');
     await announce(deps.revocations, deps.logger, departures(id, entry));
+    hintJoins(deps.revocations, deps.logger, arrivals(id, entry));
     return c.json({ length: next.length, epoch: next.epoch } satisfies LogAppendResponse, 201);
   });
 

@@ -5,8 +5,8 @@ import { type Context, Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
 import type { GroupsDeps } from './deps';
 import { requireGroupRole } from './groups-repo';
-import { announce } from '../revocation';
-import { appendEntry, departures } from './log-append';
+import { announce, hintJoins } from '../revocation';
+import { appendEntry, arrivals, departures } from './log-append';
 
 const mismatch = (what: string) => new MekongError(ErrorCode.BAD_REQUEST, `The entry does not match the request: ${what}.`);
 
@@ -22,6 +22,7 @@ export function memberRoutes(deps: GroupsDeps): Hono<AppEnv> {
     const next = await appendEntry(deps.db, { conv: id, entry, author: { userId: c.var.caller.userId, deviceId }, now: deps.sessions.now() });
     deps.logger.info({ groupId: id, op: entry.change.op, index: entry.index }, 'membership changed');
     await announce(deps.revocations, deps.logger, departures(id, entry));
+    hintJoins(deps.revocations, deps.logger, arrivals(id, entry));
     return c.json({ length: next.length, epoch: next.epoch } satisfies LogAppendResponse, status);
   }
 

@@ -1,9 +1,14 @@
-// Telling the relays about revocations, after the database change that makes them true.
-import type { Revocation, RevocationBus } from '@mekong/relay';
+// Telling the relays about revocations and join hints, after the database change that makes them true.
+import type { AccessEvent, Joined, Revocation, RevocationBus } from '@mekong/relay';
 import type { Logger } from 'pino';
 
 /** The part of the revocation bus the services use. */
 export type RevocationPublisher = Pick<RevocationBus, 'publish'>;
+
+const notSent = {
+  revocation: 'revocations not broadcast in time; relays apply them when the bus is back or at their next check',
+  joined: 'join hints not broadcast in time; the devices see the conversation at their next list refresh',
+};
 
 /**
  * Publishes `events` once the change they announce is committed. Never throws: the database is the
@@ -13,16 +18,28 @@ export type RevocationPublisher = Pick<RevocationBus, 'publish'>;
  * access token runs out (15 minutes by default) and must be refreshed against the database.
  * Answers how many events were handed over.
  */
-export async function announce(revocations: RevocationPublisher | undefined, logger: Logger, events: Revocation[]): Promise<number> {
+export async function announce(revocations: RevocationPublisher | undefined, logger: Logger, events: Revocation[] | Joined[]): Promise<number> {
   if (!revocations || events.length === 0) return 0;
-  const results = await Promise.allSettled(events.map((e) => revocations.publish(e)));
+  const results = await Promise.allSettled((events as AccessEvent[]).map((e) => revocations.publish(e)));
   const failed = results.filter((r) => r.status === 'rejected');
   if (failed.length > 0) {
     const reason = (failed[0] as PromiseRejectedResult).reason;
+    const kind = events[0]?.kind;
     logger.warn(
-      { events: events.length, failed: failed.length, kind: events[0]?.kind, err: reason instanceof Error ? reason.message : String(reason) },
-      'revocations not broadcast in time; relays apply them when the bus is back or at their next check',
+      { events: events.length, failed: failed.length, kind, err: reason instanceof Error ? reason.message : String(reason) },
+      kind === 'joined' ? notSent.joined : notSent.revocation,
     );
   }
   return events.length - failed.length;
+}
+
+/**
+ * Tells the relays that users were given a conversation, so their open devices re-read their
+ * conversation list now. Does not hold up the answer: the hint is best effort (a device that misses
+ * it finds the conversation at its next list refresh, on reconnect or its slow poll), and waiting
+ * for a slow Redis would cost the caller up to the publish timeout. Never throws.
+ * @example hintJoins(deps.revocations, deps.logger, [{ kind: 'joined', conversationId: id, userId }]);
+ */
+export function hintJoins(revocations: RevocationPublisher | undefined, logger: Logger, events: Joined[]): void {
+  if (events.length > 0) void announce(revocations, logger, events);
 }

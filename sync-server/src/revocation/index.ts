@@ -1,4 +1,5 @@
-// Cluster-wide revocation from the services' side: publishing what was revoked, and the session-aware
-// token check the relays authenticate with.
-export { announce, type RevocationPublisher } from './announce';
+// Cluster-wide revocation from the services' side: publishing what was revoked (and, on the same bus,
+// hints that someone was given a conversation), and the session-aware token check the relays
+// authenticate with.
+export { announce, hintJoins, type RevocationPublisher } from './announce';
 export { createSessionTokenVerifier } from './verifier';

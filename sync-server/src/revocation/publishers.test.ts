@@ -1,6 +1,7 @@
 // Every way access is taken away announces it to the relays, after the database change, and the
-// token check the relays use agrees with the database at once.
-import { createMemoryRevocations, type Revocation } from '@mekong/relay';
+// token check the relays use agrees with the database at once. Every way someone is given a
+// conversation sends the relays a join hint for them.
+import { createMemoryRevocations, type Joined, type Revocation } from '@mekong/relay';
 import { ErrorCode, MekongError } from '@mekong/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { banUser } from '../accounts';
@@ -9,11 +10,14 @@ import { call, errorCode, json, type Registered, registerUser, setupServices, ty
 
 let s: TestServices;
 let events: Revocation[];
+let joins: Joined[];
 let bus: ReturnType<typeof createMemoryRevocations>;
 beforeEach(async () => {
   bus = createMemoryRevocations();
   events = [];
+  joins = [];
   bus.subscribe((e) => events.push(e));
+  bus.subscribeJoins((e) => joins.push(e));
   s = await setupServices({ revocations: bus });
 });
 afterEach(async () => {
@@ -101,5 +105,65 @@ describe('blocks', () => {
     expect(events).toHaveLength(1);
     expect(await errorCode(await call(s.app, 'POST', '/api/blocks', { token: lan.accessToken, body: { userId: 'nobody-here' } }))).toBe('NOT_FOUND');
     expect(events).toHaveLength(1);
+  });
+});
+
+describe('join hints', () => {
+  const joined = (conversationId: string, ...users: string[]) => users.map((userId): Joined => ({ kind: 'joined', conversationId, userId })).sort((a, b) => a.userId.localeCompare(b.userId));
+  const sorted = () => [...joins].sort((a, b) => a.userId.localeCompare(b.userId));
+
+  it('name every member of a new group (the creator too, for their other devices) and each added member; nothing else gives a hint', async () => {
+    const [owner, kim, minh, hoa] = await Promise.all(['owner', 'kim', 'minh', 'hoa'].map((n) => registerSigner(s.app, n)));
+    if (!owner || !kim || !minh || !hoa) throw new Error('signers');
+    const log = new ClientLog(newGroupId());
+    expect((await createGroupVia(s.app, owner, log, [asMember(kim), asMember(minh)])).status).toBe(201);
+    expect(sorted()).toEqual(joined(log.conv, owner.userId, kim.userId, minh.userId));
+
+    joins.length = 0;
+    expect((await change(s.app, log, owner, { op: 'add', member: asMember(hoa) })).status).toBe(201);
+    expect(joins).toEqual(joined(log.conv, hoa.userId));
+    expect(events).toEqual([]); // a join is no revocation
+
+    joins.length = 0;
+    expect((await change(s.app, log, owner, { op: 'role', user: kim.userId, role: 'admin' })).status).toBe(200);
+    expect((await change(s.app, log, kim, { op: 'remove', user: minh.userId, epoch: log.epoch + 1 })).status).toBe(200);
+    expect((await change(s.app, log, hoa, { op: 'rotate', epoch: log.epoch + 1 })).status).toBe(201);
+    expect(joins).toEqual([]);
+    // adding through the generic log route gives the same hint, once the member is back
+    const back = log.sign(owner, { op: 'add', member: asMember(minh) });
+    expect((await call(s.app, 'POST', `/api/conversations/${log.conv}/log`, { token: owner.token, body: { entry: back } })).status).toBe(201);
+    expect(joins).toEqual(joined(log.conv, minh.userId));
+  });
+
+  it('name both people of a new 1-1 conversation, once: not when it already exists, nor for its create entry', async () => {
+    const lan = await registerSigner(s.app, 'lan');
+    const minh = await registerSigner(s.app, 'minh');
+    const open = () => call(s.app, 'POST', '/api/conversations/direct', { token: lan.token, body: { peerUserId: minh.userId } });
+    const first = await open();
+    expect(first.status).toBe(201);
+    const conv = (await json<{ conversation: { id: string } }>(first)).conversation.id;
+    expect(sorted()).toEqual(joined(conv, lan.userId, minh.userId));
+
+    joins.length = 0;
+    expect((await open()).status).toBe(200);
+    const log = new ClientLog(conv);
+    const create = log.sign(lan, { op: 'create', kind: 'direct', members: [asMember(lan, 'owner'), asMember(minh)], epoch: 1 });
+    expect((await call(s.app, 'POST', `/api/conversations/${conv}/log`, { token: lan.token, body: { entry: create } })).status).toBe(201);
+    expect(joins).toEqual([]);
+  });
+
+  it('a refused change gives no hint, and a bus that is down does not fail the request', async () => {
+    const [owner, kim] = await Promise.all(['owner', 'kim'].map((n) => registerSigner(s.app, n)));
+    if (!owner || !kim) throw new Error('signers');
+    const log = new ClientLog(newGroupId());
+    expect((await createGroupVia(s.app, owner, log)).status).toBe(201);
+    joins.length = 0;
+    const stale = log.sign(owner, { op: 'add', member: asMember(kim) }, null); // does not extend the head
+    expect((await call(s.app, 'POST', `/api/groups/${log.conv}/members`, { token: owner.token, body: { entry: stale } })).status).toBe(409);
+    expect(joins).toEqual([]);
+
+    await bus.close(); // publish now rejects with UNAVAILABLE
+    expect((await change(s.app, log, owner, { op: 'add', member: asMember(kim) })).status).toBe(201);
+    expect(await s.directory.isMember(log.conv, kim.userId)).toBe(true);
   });
 });

@@ -1,0 +1,123 @@
+// A device learns at once that it was given a conversation: the server announces the join after the
+// commit, the relay holding the person's socket sends a `joined` hint, and the client re-reads its
+// list and follows the conversation. Every client here polls once an hour and none reconnects, so
+// only the hint explains what they see. One process (in-process bus) and a cluster (an API process
+// and two relays on PostgreSQL and Redis: the hint crosses Redis to the other relay).
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { MekongClient } from '@mekong/client-core';
+import { createNodeClient } from '@mekong/client-core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestServer, type TestServer } from '../helpers';
+import { SKIP_CLUSTER, SKIP_CLUSTER_NOTE, startTwoRelayCluster, type TwoRelayCluster } from './relay-cluster';
+
+/** Far longer than any wait here: a conversation that shows up did not come from the poll. */
+const HOUR = 3_600_000;
+/** How long a hinted conversation may take to show up. */
+const PROMPT_MS = 5_000;
+
+interface Person {
+  client: MekongClient;
+  name: string;
+  /** How many times the client came online: more than 1 means it reconnected (and re-read its list). */
+  onlines: () => number;
+}
+
+const people: Person[] = [];
+
+async function person(name: string, where: { server: string; relay?: string; home: string }): Promise<Person> {
+  const client = await createNodeClient({ ...where, home: join(where.home, name), pollIntervalMs: HOUR });
+  let onlines = 0;
+  client.onStatus((s) => {
+    if (s === 'online') onlines++;
+  });
+  await client.register({ username: name, password: `${name} password 123`, displayName: name });
+  await eventually(() => client.status === 'online', 10_000, `${name} online`);
+  const p = { client, name, onlines: () => onlines };
+  people.push(p);
+  return p;
+}
+
+/** Waits until `p` lists `conv`; answers the ms since `started` (a performance.now() taken before the action). */
+async function sees(p: Person, conv: string, started: number): Promise<number> {
+  await eventually(async () => (await p.client.conversations()).some((c) => c.id === conv), PROMPT_MS, `${p.name} to list ${conv}`);
+  return performance.now() - started;
+}
+
+/** `from` sends in `conv`; waits until `to` has it. */
+async function delivers(from: Person, to: Person, conv: string, text: string): Promise<void> {
+  const out = await from.client.open(conv);
+  await out.send(text);
+  const inbox = await to.client.open(conv);
+  await eventually(() => inbox.messages().some((m) => m.text === text), 10_000, `${to.name} to get "${text}"`);
+  out.close();
+  inbox.close();
+}
+
+afterAll(async () => {
+  for (const p of people.splice(0)) await p.client.close().catch(() => {});
+});
+
+describe('joined hints, one process', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const p of people.splice(0)) await p.client.close().catch(() => {});
+    await server?.stop();
+  });
+
+  it('shows a new group, a member added later and a new 1-1 conversation at once, and each carries messages', async () => {
+    const where = { server: server.url, home: server.dir };
+    const alice = await person('alice', where);
+    const bob = await person('bob', where);
+    const carol = await person('carol', where);
+
+    let t = performance.now();
+    const group = await alice.client.createGroup({ name: 'Nhóm bạn', members: ['bob'] });
+    const groupMs = await sees(bob, group.id, t);
+    await delivers(alice, bob, group.id, 'chào Bob');
+
+    t = performance.now();
+    await alice.client.addMember(group.id, 'carol');
+    const addedMs = await sees(carol, group.id, t);
+    await delivers(bob, carol, group.id, 'chào Carol');
+
+    t = performance.now();
+    const direct = await bob.client.openDirect('carol');
+    const directMs = await sees(carol, direct.id, t);
+    await delivers(bob, carol, direct.id, 'riêng thôi');
+    direct.close();
+
+    // nobody reconnected, and the poll is an hour away: the hints did it
+    for (const p of [alice, bob, carol]) expect(p.onlines(), `${p.name} reconnected`).toBe(1);
+    console.log(`joined hint, one process: from the request, group seen after ${groupMs.toFixed(0)} ms, added member ${addedMs.toFixed(0)} ms, 1-1 ${directMs.toFixed(0)} ms`);
+  });
+});
+
+describe.skipIf(SKIP_CLUSTER)(`joined hints across relays (PostgreSQL + Redis)${SKIP_CLUSTER_NOTE}`, () => {
+  let cluster: TwoRelayCluster;
+  beforeAll(async () => {
+    cluster = await startTwoRelayCluster('joined');
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of people.splice(0)) await p.client.close().catch(() => {});
+    await cluster?.stop();
+  });
+
+  it('reaches bob on relay 2 through Redis when the API process records the group', async () => {
+    const [relay1, relay2] = cluster.relays;
+    const tag = randomBytes(3).toString('hex');
+    const at = (relay: { port: number }) => ({ server: cluster.apiUrl, relay: `http://127.0.0.1:${relay.port}`, home: cluster.dir });
+    const alice = await person(`alice${tag}`, at(relay1));
+    const bob = await person(`bob${tag}`, at(relay2));
+
+    const t = performance.now();
+    const group = await alice.client.createGroup({ name: 'Hai relay', members: [bob.name] });
+    const ms = await sees(bob, group.id, t);
+    await delivers(alice, bob, group.id, 'qua Redis');
+    for (const p of [alice, bob]) expect(p.onlines(), `${p.name} reconnected`).toBe(1);
+    console.log(`joined hint across relays: from the request, group seen after ${ms.toFixed(0)} ms`);
+  });
+});
