@@ -83,6 +83,16 @@ describe('joined hints, one process', () => {
     await alice.client.addMember(group.id, 'carol');
     const addedMs = await sees(carol, group.id, t);
     await delivers(bob, carol, group.id, 'chào Carol');
+    // bob got no hint (he already follows the group): carol's first words, from a device his copy of
+    // the membership log does not know yet, make his device re-read the log at once
+    t = performance.now();
+    await delivers(carol, bob, group.id, 'em là Carol');
+    const unknownSenderMs = performance.now() - t;
+    // a removal starts a new key epoch elsewhere; the first message under it makes bob fetch the key now
+    t = performance.now();
+    await alice.client.removeMember(group.id, 'carol');
+    await delivers(alice, bob, group.id, 'khoá mới');
+    const newEpochMs = performance.now() - t;
 
     t = performance.now();
     const direct = await bob.client.openDirect('carol');
@@ -92,7 +102,9 @@ describe('joined hints, one process', () => {
 
     // nobody reconnected, and the poll is an hour away: the hints did it
     for (const p of [alice, bob, carol]) expect(p.onlines(), `${p.name} reconnected`).toBe(1);
-    console.log(`joined hint, one process: from the request, group seen after ${groupMs.toFixed(0)} ms, added member ${addedMs.toFixed(0)} ms, 1-1 ${directMs.toFixed(0)} ms`);
+    console.log(
+      `joined hint, one process: from the request, group seen after ${groupMs.toFixed(0)} ms, added member ${addedMs.toFixed(0)} ms, 1-1 ${directMs.toFixed(0)} ms; a new member's first message reached an existing member in ${unknownSenderMs.toFixed(0)} ms, the first under a new epoch ${newEpochMs.toFixed(0)} ms`,
+    );
   });
 });
 

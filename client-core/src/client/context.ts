@@ -29,9 +29,10 @@ export interface ClientOptions {
    * How often to re-read the conversation list while online, as a fallback. Default 60 s. A device
    * learns at once that it was given a conversation: the relay sends a `joined` hint and the list is
    * re-read then, and it is re-read on every (re)connect, so a hint lost while the relay was out of
-   * reach is caught on reconnecting. The poll covers what is left: a hint lost in the cluster (Redis
-   * blinked), and changes to conversations this device already follows (members added elsewhere, a
-   * removal, leave or rotation that starts an epoch), which send no hint. Tests pass small values.
+   * reach is caught on reconnecting. Changes to conversations this device already follows (members
+   * added elsewhere, a removal, leave or rotation that starts an epoch) send no hint: the first
+   * update from an unknown device or epoch makes the device re-read the list at once. The poll
+   * covers what is left: a hint lost in the cluster (Redis blinked). Tests pass small values.
    */
   pollIntervalMs?: number;
   snapshotEvery?: number;

@@ -20,10 +20,16 @@ const sameMembers = (a: string[], b: string[]) => a.length === b.length && a.eve
  * await following.loadStored();                      // at start: what this device already follows
  * const replica = await following.adopt(listedByServer);
  */
+/** Least time between two list re-reads caused by updates put aside (see Following.onParked). */
+const PARKED_REFRESH_MS = 2000;
+
 export class Following {
   /** per conversation: users the server lists as members although the verified log does not */
   readonly unverified = new Map<string, string[]>();
   private readonly opening = new Map<string, Promise<Replica>>();
+  /** When an update put aside last made this device re-read the list (see onParked). */
+  private parkedRefreshAt = Number.NEGATIVE_INFINITY;
+  private parkedRefreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -96,7 +102,8 @@ export class Following {
     }
     const info: ConvInfo = { id: c.id, kind: c.kind, members: state ? [...state.members.keys()] : c.members.map((m) => m.userId), ...(c.name ? { name: c.name } : {}) };
     const existing = run.replicas.get(c.id);
-    const changed = !existing || !sameMembers(existing.members, info.members) || existing.info.name !== info.name;
+    // against the list stored for it: `existing.members` reads the log just synced, so it already agrees
+    const changed = !existing || !sameMembers(existing.info.members, info.members) || existing.info.name !== info.name;
     if (changed) {
       await this.ctx.opts.storage.put(K.convInfo(c.id), toBytes(info));
       if (info.kind === 'direct') for (const m of info.members) await this.ctx.profile(m).catch(() => undefined);
@@ -106,6 +113,8 @@ export class Following {
       existing.info.members = info.members;
       if (info.name) existing.info.name = info.name;
       this.ctx.conversationsChanged();
+      // someone added elsewhere: what they sent before this device knew them was put aside
+      existing.retry();
     }
     if (state && !(await run.keys.has(c.id, state.epoch))) {
       // a removal, leave or rotation started an epoch: fetch its key, or make it if nobody has
@@ -136,6 +145,7 @@ export class Following {
       now: this.ctx.now,
       onEntries: (conv, entries) => this.onEntries(conv, entries),
       report: (e) => this.ctx.report(e),
+      onParked: () => this.onParked(),
       ...(this.ctx.opts.snapshotEvery ? { snapshotEvery: this.ctx.opts.snapshotEvery } : {}),
     });
     this.opening.set(info.id, opening);
@@ -144,6 +154,32 @@ export class Following {
     if (this.ctx.status() === 'online') replica.onOnline();
     if (announce) this.ctx.conversationsChanged();
     return replica;
+  }
+
+  /**
+   * An update arrived that this device cannot open yet: its sender or its epoch is newer than the
+   * membership log held here (a member was added, someone rotated the keys). Nobody hints a device
+   * about conversations it already follows, so re-read the list now (it fetches every log that grew,
+   * and a changed log retries what was put aside) rather than at the next poll. At most one such
+   * re-read per PARKED_REFRESH_MS (one asked for sooner runs at the end of the pause): a member
+   * sending updates nobody can open must not turn every device into a stream of list requests.
+   */
+  private onParked(): void {
+    if (this.parkedRefreshTimer) return; // one is already due
+    const wait = this.parkedRefreshAt + PARKED_REFRESH_MS - this.ctx.now();
+    const go = () => {
+      this.parkedRefreshTimer = null;
+      if (!this.ctx.run()) return; // logged out or closed meanwhile
+      this.parkedRefreshAt = this.ctx.now();
+      this.ctx.refreshConversations({ fresh: true }).catch((e) => this.ctx.report(e));
+    };
+    if (wait <= 0) {
+      go();
+      return;
+    }
+    // too soon after the last one: once, at the end of the pause, for everything put aside meanwhile
+    this.parkedRefreshTimer = setTimeout(go, wait);
+    (this.parkedRefreshTimer as { unref?: () => void }).unref?.();
   }
 
   /** Stop following a conversation; its history stays on this device. */

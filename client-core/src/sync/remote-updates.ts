@@ -56,6 +56,8 @@ export interface RemoteUpdatesHost {
    * stored, and applying it again to that document would change nothing, so nothing would index it.
    */
   forgetDoc(): void;
+  /** An update was put aside until its epoch key or sending device is known. */
+  parked(): void;
   /** Count a document update as appended; returns the write that stores it. */
   appendDocOps(update: Uint8Array): StorageOp[];
   /** The replica state's sequence counters; the replica stores them with the rest of its state. */
@@ -255,7 +257,10 @@ export class RemoteUpdates {
     } catch (err) {
       if (!isMekongError(err) || TRANSIENT.has(err.code)) throw err;
       this.host.report(err);
-      if (PARK.has(err.code)) batch.ops.push({ type: 'put', key: `parked/${this.host.conv}/${seq}`, value: env });
+      if (PARK.has(err.code)) {
+        batch.ops.push({ type: 'put', key: `parked/${this.host.conv}/${seq}`, value: env });
+        this.host.parked();
+      }
     }
     const state = this.host.state();
     state.lastSeq = seq;

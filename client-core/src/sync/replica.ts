@@ -61,6 +61,12 @@ export interface ReplicaDeps {
   now(): number;
   onEntries(conv: string, entries: MessageEntry[]): void;
   report(err: unknown): void;
+  /**
+   * An update was put aside because its epoch key or its sending device is not known here: the
+   * conversation's membership log or keys have likely moved on (a member added, a rotation).
+   * Re-read them; `retry()` then opens what was put aside.
+   */
+  onParked?(): void;
   /** Upload a snapshot after this many applied updates (randomized ±25% to spread uploads). */
   snapshotEvery?: number;
   /** ... or after this many bytes of updates, whichever comes first. Default 512 KiB. */
@@ -160,6 +166,7 @@ export class Replica {
       report: (err) => deps.report(err),
       ensureDoc: () => this.ensureDoc(),
       forgetDoc: () => this.stored.forget(),
+      parked: () => deps.onParked?.(),
       adjustUnchecked: (delta) => this.adjustUnchecked(delta),
       catchingUp: () => this.catchingUp,
       emit: (entries) => this.emit(entries),
