@@ -18,24 +18,8 @@ export interface AppendInput {
   createdAt: number;
 }
 
-/**
- * Why an append failed, when trying again can fix it:
- * - 'dedup': an append of the same (conv, device, counter) committed after our check; a retry finds it.
- * - 'seq': the head row lags the log (rows from an older relay that still used max(seq) + 1).
- * - 'transient': a SQLite file shared with another process stayed locked past the busy timeout, or
- *   PostgreSQL gave up on a serialization or deadlock conflict (only under a stricter isolation level
- *   than the default READ COMMITTED, or beside other writers: appends alone lock one row each).
- */
-export function retryCause(err: unknown): 'dedup' | 'seq' | 'transient' | undefined {
-  const e = err as { code?: unknown; constraint?: unknown } | null;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (code === '23505' && e?.constraint === 'relay_log_dedup') return 'dedup';
-  if (code === '23505' && e?.constraint === 'relay_log_pk') return 'seq';
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return 'dedup';
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'seq';
-  if (code.startsWith('SQLITE_BUSY') || code === '40001' || code === '40P01') return 'transient';
-  return undefined;
-}
+// Why a failed append may be tried again; plain JavaScript so the SQLite writer thread shares it.
+export { retryCause } from './retry-cause.mjs';
 
 /**
  * PostgreSQL: one statement, so one round trip, and the head row stays locked only while the

@@ -36,7 +36,7 @@ async function headIn(db: Executor, conv: string): Promise<number> {
 export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptions = {}): LogStore {
   const now = options.now ?? Date.now;
   const postgres = isPostgres(db as Kysely<unknown>);
-  // SQLite opened through sqliteKysely commits concurrent appends together (see sqlite-batch.ts)
+  // SQLite opened through sqliteKysely commits concurrent appends together, a file's on a worker thread (see sqlite-batch.ts)
   const handle = postgres ? undefined : sqliteHandleOf(db);
   if (!postgres && !handle) {
     throw new MekongError(ErrorCode.BAD_REQUEST, 'open a SQLite relay log through sqliteKysely() (or openSqliteRelayDb), so its appends can be committed in groups');
@@ -101,6 +101,8 @@ export function createSqlLogStore(db: Kysely<RelayDb>, options: SqlLogStoreOptio
     async close() {
       if (closed) return;
       closed = true;
+      // the batch in flight commits (and its appends are answered) before the writer thread stops
+      await batch?.close();
       if (options.ownsDb) await db.destroy();
     },
   };

@@ -1,11 +1,17 @@
 // Group commit for the SQLite log. Appends that arrive while the event loop is busy are written
 // together in one transaction, so one fsync (synchronous=FULL) acknowledges all of them instead of
-// one each. The statements run on the same better-sqlite3 handle Kysely uses, inside Kysely's
-// connection lock, so a batch never interleaves with another transaction on that handle.
+// one each. For a file, a worker thread with its own connection commits the batches
+// (sqlite-writer-thread.ts): the fsync then blocks that thread, not the relay's event loop, which
+// forms the next batch meanwhile. A ':memory:' database cannot be opened by a second connection, so
+// its batches are committed here, on the handle Kysely uses, inside Kysely's connection lock. Both
+// run the same algorithm (sqlite-append.mjs).
+import { ErrorCode, MekongError } from '@mekong/schema';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { AppendResult } from './sql-append';
-import { retryCause } from './sql-append';
+import { type Append, createBatchWriter, MAX_BATCH, type Outcome } from './sqlite-append.mjs';
+import { startWriterThread } from './sqlite-writer-thread';
 
 const handles = new WeakMap<object, Database.Database>();
 
@@ -25,130 +31,68 @@ export function sqliteHandleOf(db: object): Database.Database | undefined {
   return handles.get(db);
 }
 
-/** Most appends written in one transaction; the rest wait for the next one. */
-const MAX_BATCH = 512;
-
-interface Pending {
-  conv: string;
-  device: string;
-  counter: number;
-  envelope: Uint8Array;
+interface Pending extends Append {
   resolve(result: AppendResult): void;
   reject(err: unknown): void;
 }
 
-type Outcome = { ok: AppendResult } | { err: unknown };
-
 export interface BatchAppender {
   append(conv: string, device: string, counter: number, envelope: Uint8Array): Promise<AppendResult>;
+  /** Commits what is queued and in flight, then stops the writer thread; later appends reject UNAVAILABLE. */
+  close(): Promise<void>;
+  /** The writer thread now running: undefined on the main-thread path and before the first batch. For tests. */
+  readonly writerThread: Worker | undefined;
+}
+
+export interface BatchAppenderOptions {
+  /**
+   * Where batches are committed: 'worker' (the default for a file) or 'main' (always for ':memory:',
+   * which a second connection cannot open).
+   */
+  writer?: 'worker' | 'main';
 }
 
 /**
- * Appends queued in one turn of the event loop are committed together (at most MAX_BATCH at once).
- * When one of them fails, the batch is rolled back and written again with each append in its own
- * savepoint: the failing one rejects alone (a head that lags the log is repaired and the append
- * retried once) and the others commit. A failed commit rejects the whole batch, none of which is
- * then stored, so no seq is used up.
+ * Appends queued in one turn of the event loop are committed together (at most MAX_BATCH at once),
+ * one batch at a time, so seqs are handed out in call order; while one batch commits, the next
+ * accumulates. An append resolves once its transaction committed; one that fails rejects alone (see
+ * createBatchWriter), and a batch that failed whole (commit, or a lock held past the busy timeout,
+ * which sql.ts retries) rejects all of its appends.
  */
-export function createSqliteBatchAppender(db: Kysely<unknown>, database: Database.Database, now: () => number): BatchAppender {
-  let statements: ReturnType<typeof prepare> | undefined;
-  // prepared on first use: the tables exist only once the log is migrated
-  const stmts = () => {
-    statements ??= prepare(database);
-    return statements;
+export function createSqliteBatchAppender(
+  db: Kysely<unknown>,
+  database: Database.Database,
+  now: () => number,
+  options: BatchAppenderOptions = {},
+): BatchAppender {
+  // a URI filename ('file:…') is left on this thread: its options may not mean the same to a second open
+  const onThread = options.writer !== 'main' && !database.memory && !database.name.startsWith('file:');
+  const thread = onThread ? startWriterThread(database) : undefined;
+  let write: ReturnType<typeof createBatchWriter> | undefined;
+  const commit = (batch: readonly Append[], createdAt: number): Promise<Outcome[]> => {
+    if (thread) return thread.commit(batch, createdAt);
+    write ??= createBatchWriter(database);
+    const w = write;
+    // Kysely's connection lock: no other transaction of this process is open on the handle meanwhile
+    return db.connection().execute(async () => w(batch, createdAt));
   };
+
   let queue: Pending[] = [];
   let scheduled = false;
   let writing = false;
-
-  const appendOne = (p: Pending, createdAt: number): AppendResult => {
-    const s = stmts();
-    const existing = s.dedup.get(p.conv, p.device, p.counter) as { seq: number } | undefined;
-    if (existing) return { seq: Number(existing.seq), duplicate: true };
-    const { head } = s.bump.get(p.conv) as { head: number };
-    s.insert.run(p.conv, head, p.device, p.counter, p.envelope, createdAt);
-    return { seq: Number(head), duplicate: false };
-  };
-
-  /**
-   * Every append in one transaction, no savepoints: the common case, when none of them fails. Inside
-   * the write lock the head of each conversation is read once and counted on here, and an append is
-   * one insert that does nothing for a resend (found by the dedup key, then answered with its seq).
-   */
-  const together = (batch: Pending[], createdAt: number): Outcome[] => {
-    const s = stmts();
-    const heads = new Map<string, { head: number; read: number }>();
-    const outcomes = batch.map((p): Outcome => {
-      let h = heads.get(p.conv);
-      if (!h) {
-        const row = s.head.get(p.conv) as { head: number } | undefined;
-        const head = Number(row?.head ?? 0);
-        h = { head, read: head };
-        heads.set(p.conv, h);
-      }
-      const seq = h.head + 1;
-      if (s.insertNew.run(p.conv, seq, p.device, p.counter, p.envelope, createdAt).changes === 1) {
-        h.head = seq;
-        return { ok: { seq, duplicate: false } };
-      }
-      const existing = s.dedup.get(p.conv, p.device, p.counter) as { seq: number };
-      return { ok: { seq: Number(existing.seq), duplicate: true } };
-    });
-    for (const [conv, h] of heads) if (h.head !== h.read) s.setHead.run(conv, h.head);
-    return outcomes;
-  };
-
-  /** Each append in its own savepoint, so one that fails rejects alone and the others commit. */
-  const apart = (batch: Pending[], createdAt: number): Outcome[] => {
-    const s = stmts();
-    const outcomes: Outcome[] = [];
-    const one = (p: Pending) => savepoint(p, createdAt);
-    for (const p of batch) {
-      try {
-        outcomes.push({ ok: one(p) });
-      } catch (err) {
-        if (retryCause(err) !== 'seq') {
-          outcomes.push({ err });
-          continue;
-        }
-        // the head row lags the log (rows written by an older relay): raise it and try once more
-        s.repair.run(p.conv, p.conv);
-        try {
-          outcomes.push({ ok: one(p) });
-        } catch (again) {
-          outcomes.push({ err: again });
-        }
-      }
-    }
-    return outcomes;
-  };
-
-  // transaction wrappers made once (making one per batch cost about 4 µs); nested, one is a savepoint
-  const runTogether = database.transaction(together).immediate;
-  const runApart = database.transaction(apart).immediate;
-  const savepoint = database.transaction(appendOne);
-
-  const run = (batch: Pending[]): Outcome[] => {
-    const createdAt = now();
-    try {
-      return runTogether(batch, createdAt);
-    } catch (err) {
-      // the write lock stayed taken past the busy timeout: the whole batch is tried again later
-      if (retryCause(err) === 'transient') throw err;
-      // rolled back whole; again one by one, to find the failing append and keep the rest
-      return runApart(batch, createdAt);
-    }
-  };
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let drained: Array<() => void> = [];
+  const idle = () => !writing && !scheduled && queue.length === 0;
 
   const flush = async (): Promise<void> => {
     scheduled = false;
-    if (writing || queue.length === 0) return;
+    if (writing || queue.length === 0) return settleIdle();
     writing = true;
     const batch = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
     if (batch === queue) queue = [];
     try {
-      // Kysely's connection lock: no other transaction of this process is open on the handle meanwhile
-      const outcomes = await db.connection().execute(async () => run(batch));
+      const outcomes = await commit(batch, now());
       outcomes.forEach((o, i) => {
         if ('ok' in o) batch[i]!.resolve(o.ok);
         else batch[i]!.reject(o.err);
@@ -158,7 +102,15 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
     } finally {
       writing = false;
       if (queue.length > 0) schedule();
+      settleIdle();
     }
+  };
+
+  const settleIdle = () => {
+    if (!idle() || drained.length === 0) return;
+    const waiting = drained;
+    drained = [];
+    for (const done of waiting) done();
   };
 
   const schedule = () => {
@@ -169,26 +121,22 @@ export function createSqliteBatchAppender(db: Kysely<unknown>, database: Databas
 
   return {
     append(conv, device, counter, envelope) {
+      if (closed) return Promise.reject(new MekongError(ErrorCode.UNAVAILABLE, 'the log store is closed; create a new one'));
       return new Promise<AppendResult>((resolve, reject) => {
         queue.push({ conv, device, counter, envelope, resolve, reject });
         schedule();
       });
     },
-  };
-}
-
-function prepare(database: Database.Database) {
-  return {
-    dedup: database.prepare('select seq from relay_log where conv = ? and device = ? and counter = ?'),
-    bump: database.prepare(
-      'insert into relay_heads (conv, head) values (?, 1) on conflict (conv) do update set head = relay_heads.head + 1 returning head',
-    ),
-    insert: database.prepare('insert into relay_log (conv, seq, device, counter, envelope, created_at) values (?, ?, ?, ?, ?, ?)'),
-    insertNew: database.prepare(
-      'insert into relay_log (conv, seq, device, counter, envelope, created_at) values (?, ?, ?, ?, ?, ?) on conflict (conv, device, counter) do nothing',
-    ),
-    head: database.prepare('select head from relay_heads where conv = ?'),
-    setHead: database.prepare('insert into relay_heads (conv, head) values (?, ?) on conflict (conv) do update set head = excluded.head'),
-    repair: database.prepare('update relay_heads set head = max(head, coalesce((select max(seq) from relay_log where conv = ?), 0)) where conv = ?'),
+    close() {
+      closed = true;
+      closing ??= (async () => {
+        if (!idle()) await new Promise<void>((done) => drained.push(done));
+        await thread?.close();
+      })();
+      return closing;
+    },
+    get writerThread() {
+      return thread?.worker;
+    },
   };
 }
