@@ -121,7 +121,7 @@ async function startSystems(n: number, dir: string, log: (s: string) => void): P
 }
 
 /** Length of the uncounted saturation run each system gets before the measured ones. */
-const WARM_UP_SECONDS = 1;
+const WARM_UP_SECONDS = 2;
 
 async function runSize(n: number, reps: number, quick: boolean, log: (s: string) => void): Promise<FanoutSize> {
   const dir = mkdtempSync(join(tmpdir(), 'mekong-fanout-'));
@@ -141,34 +141,27 @@ async function runSize(n: number, reps: number, quick: boolean, log: (s: string)
   }
   const runs = new Map<SystemName, { saturation: PhaseResult[]; fixed: PhaseResult[] }>(SYSTEMS.map((s) => [s, { saturation: [], fixed: [] }]));
   const lastRate = new Map<SystemName, number>();
+  /** A saturation run of `seconds`, with frames prepared for a bit more than the last rate seen. */
+  const saturate = async (l: Live, seconds: number): Promise<PhaseResult> => {
+    const guess = lastRate.get(l.name) ?? (l.name === 'mekong' ? 300 * senders : 20_000 / Math.max(1, n / 10));
+    const sat = await saturation(l.room, [l.server], { seconds, window, prepared: Math.ceil((guess * 1.3 * seconds) / senders) + window, drainTimeoutMs: 30_000 });
+    lastRate.set(l.name, sat.messagesPerSecond);
+    return sat;
+  };
   try {
     // one uncounted saturation run per system first: the first seconds of a fresh server process are
     // spent compiling its hot paths (and Mekong's also warm SQLite's page cache and statements), and
     // counted, they fell on whichever system the rotation put first (Mekong's first run here was
     // typically a third of its later ones, the peers' about two thirds)
     for (const l of live) {
-      const guess = l.name === 'mekong' ? 300 * senders : 20_000 / Math.max(1, n / 10);
-      const warm = await saturation(l.room, [l.server], {
-        seconds: WARM_UP_SECONDS,
-        window,
-        prepared: Math.ceil((guess * 1.3 * WARM_UP_SECONDS) / senders) + window,
-        drainTimeoutMs: 30_000,
-      });
-      lastRate.set(l.name, warm.messagesPerSecond);
+      const warm = await saturate(l, WARM_UP_SECONDS);
       log(`    ${l.name.padEnd(11)} warm-up ${Math.round(warm.deliveriesPerSecond)} deliveries/s (not counted)`);
     }
     for (let rep = 0; rep < reps; rep++) {
       // rotate the order so no system always runs right after the same other one
       const order = live.map((_, i) => live[(i + rep) % live.length]!);
       for (const l of order) {
-        const guess = lastRate.get(l.name) ?? (l.name === 'mekong' ? 300 * senders : 20_000 / Math.max(1, n / 10));
-        const sat = await saturation(l.room, [l.server], {
-          seconds: phaseSeconds,
-          window,
-          prepared: Math.ceil((guess * 1.3 * phaseSeconds) / senders) + window,
-          drainTimeoutMs: 30_000,
-        });
-        lastRate.set(l.name, sat.messagesPerSecond);
+        const sat = await saturate(l, phaseSeconds);
         const overloaded = sat.messagesPerSecond < 0.9 * rate;
         const fixed = await fixedRate(l.room, [l.server], rate, overloaded ? Math.min(1, phaseSeconds) : phaseSeconds, 30_000);
         if (overloaded) fixed.overloaded = true;
