@@ -61,6 +61,23 @@ describe('relay: join hints', () => {
     await relay.stop();
   });
 
+  it('keeps sending to a user\u2019s remaining sockets as others of theirs close, in any order', async () => {
+    const revocations = createMemoryRevocations();
+    const { connect, relay } = testRelay({ revocations });
+    const [a, b, c] = [await connect('alice:d1', 'a'), await connect('alice:d2', 'b'), await connect('alice:d3', 'c')];
+    b.transport.close();
+    await until(() => relay.stats().connections === 2, 'b to be forgotten');
+    await revocations.publish({ kind: 'joined', conversationId: 'g1', userId: 'alice' });
+    for (const peer of [a, c]) expect(await peer.next('joined')).toEqual({ type: 'joined', conv: 'g1' });
+    a.transport.close();
+    await until(() => relay.stats().connections === 1, 'a to be forgotten');
+    await revocations.publish({ kind: 'joined', conversationId: 'g2', userId: 'alice' });
+    expect(await c.next('joined')).toEqual({ type: 'joined', conv: 'g2' });
+    // b closed before any hint, a after the first: neither got more
+    expect(received([b, a])).toEqual([[], ['joined']]);
+    await relay.stop();
+  });
+
   it('stops forwarding once the relay stops', async () => {
     const revocations = createMemoryRevocations();
     const { relay } = testRelay({ revocations });

@@ -83,13 +83,21 @@ export function createRelay(deps: RelayDeps): Relay {
     onError: (err, during) => logger.error({ err: describeError(err), during }, 'live delivery failed'),
   });
   const connections = new Set<Connection>();
-  /** Authenticated connections by user: their count is the user's slots, and join hints find them here. */
-  const perUser = new Map<string, Connection[]>();
+  /**
+   * Authenticated connections by user: their count is the user's slots, and join hints find them
+   * here. Most users hold one connection per relay, kept as is: an array for each would cost every
+   * connection about 60 bytes more (bench/capacity.ts counts bytes per connection).
+   */
+  const perUser = new Map<string, Connection | Connection[]>();
+  const connectionsOf = (userId: string): readonly Connection[] | undefined => {
+    const mine = perUser.get(userId);
+    return mine === undefined || Array.isArray(mine) ? mine : [mine];
+  };
   const attachments: WebSocketAttachment[] = [];
   let stopped = false;
   let stopping: Promise<void> | undefined;
   const revoker = new Revoker({ bus: deps.revocations, tokens: deps.tokens, connections: () => connections, logger });
-  const stopJoinHints = forwardJoinHints({ bus: deps.revocations, connectionsOf: (userId) => perUser.get(userId), logger });
+  const stopJoinHints = forwardJoinHints({ bus: deps.revocations, connectionsOf, logger });
   const presence = deps.presence && new PresenceTracker(deps.presence, { logger: logger.child({ part: 'presence' }) });
 
   const ctx: RelayContext = {
@@ -105,12 +113,13 @@ export function createRelay(deps: RelayDeps): Relay {
     revocations: revoker,
     admit(conn, userId) {
       const mine = perUser.get(userId);
-      if (mine && mine.length >= limits.maxConnectionsPerUser) return false;
-      if (mine) mine.push(conn);
-      else {
-        perUser.set(userId, [conn]);
+      const held = mine === undefined ? 0 : Array.isArray(mine) ? mine.length : 1;
+      if (held >= limits.maxConnectionsPerUser) return false;
+      if (mine === undefined) {
+        perUser.set(userId, conn);
         presence?.connected(userId);
-      }
+      } else if (Array.isArray(mine)) mine.push(conn);
+      else perUser.set(userId, [mine, conn]);
       return true;
     },
     forget(conn) {
@@ -118,9 +127,16 @@ export function createRelay(deps: RelayDeps): Relay {
       // `user` is set only once admit() succeeded, so only admitted connections give a slot back
       if (conn.user === undefined) return;
       const mine = perUser.get(conn.user);
-      const at = mine?.indexOf(conn as Connection) ?? -1;
-      if (mine && at >= 0) mine.splice(at, 1);
-      if (mine && mine.length > 0) return;
+      if (Array.isArray(mine)) {
+        const at = mine.indexOf(conn as Connection);
+        if (at >= 0) mine.splice(at, 1);
+        if (mine.length > 1) return;
+        // one left: kept as is again
+        if (mine.length === 1) {
+          perUser.set(conn.user, mine[0]!);
+          return;
+        }
+      } else if (mine !== undefined && mine !== conn) return;
       perUser.delete(conn.user);
       presence?.disconnected(conn.user);
     },
