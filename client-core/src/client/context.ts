@@ -26,13 +26,15 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   now?: () => number;
   /**
-   * How often to re-read the conversation list while online, as a fallback. Default 60 s. A device
+   * How often to re-read the conversation list while online. Default 5 s. A device
    * learns at once that it was given a conversation: the relay sends a `joined` hint and the list is
    * re-read then, and it is re-read on every (re)connect, so a hint lost while the relay was out of
    * reach is caught on reconnecting. Changes to conversations this device already follows (members
    * added elsewhere, a removal, leave or rotation that starts an epoch) send no hint: the first
    * update from an unknown device or epoch makes the device re-read the list at once. The poll
-   * covers what is left: a hint lost in the cluster (Redis blinked). Tests pass small values.
+   * covers what is left: a hint lost in the cluster (Redis blinked), and changes that carry no
+   * update of their own (a group renamed, a role changed), which nothing announces yet. Tests pass
+   * small values.
    */
   pollIntervalMs?: number;
   snapshotEvery?: number;

@@ -11,8 +11,8 @@ import type { ConvInfo, Replica } from '../sync/replica';
 import { webSocketTransport } from '../transport/websocket';
 import type { ClientContext, Running } from './context';
 
-/** Default of `ClientOptions.pollIntervalMs`: a fallback only, since `joined` hints and every reconnect re-read the list (see there). */
-export const DEFAULT_POLL_INTERVAL_MS = 60_000;
+/** Default of `ClientOptions.pollIntervalMs`: joins come as `joined` hints; the poll carries what nothing announces (see there). */
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
 
 const isCode = (c: string): c is ErrorCode => Object.values(ErrorCode).includes(c as ErrorCode);
 
