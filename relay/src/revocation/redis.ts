@@ -79,6 +79,17 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     return pub;
   };
 
+  /** Each handler gets its own copy; one that throws is logged and the others still run. */
+  const callEach = <E extends object>(set: Set<(e: E) => void>, event: E, failed: string): void => {
+    for (const handler of [...set]) {
+      try {
+        handler({ ...event });
+      } catch (err) {
+        logger.error({ err: describeError(err) }, failed);
+      }
+    }
+  };
+
   // a hint nobody could read is dropped, not reported as a gap: nothing was taken away
   const receiveJoined = (payload: string): void => {
     let event: Joined;
@@ -88,13 +99,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       logger.warn({ err: describeError(err), bytes: payload.length }, 'dropped an unreadable join hint');
       return;
     }
-    for (const handler of [...joinHandlers]) {
-      try {
-        handler({ ...event });
-      } catch (err) {
-        logger.error({ err: describeError(err) }, 'join hint handler failed');
-      }
-    }
+    callEach(joinHandlers, event, 'join hint handler failed');
   };
 
   const listen = (): { redis: Redis; confirmed: Promise<void> } => {
@@ -125,13 +130,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
         emitGap();
         return;
       }
-      for (const handler of [...handlers]) {
-        try {
-          handler({ ...event });
-        } catch (err) {
-          logger.error({ err: describeError(err) }, 'revocation handler failed');
-        }
-      }
+      callEach(handlers, event, 'revocation handler failed');
     });
     // a relay that stopped waiting for the first confirmation (Redis was down at start) went on
     // without events; once the channel is live, what it may have missed is reported as a gap
