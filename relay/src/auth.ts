@@ -31,7 +31,7 @@ export async function authenticate(conn: Connection, frame: AuthUp): Promise<voi
       return conn.refuseAuth(ErrorCode.TOO_MANY_CONNECTIONS, CloseCode.TOO_MANY_CONNECTIONS, `close another session first; at most ${max} connections per user`);
     }
     conn.opened(claims.userId, claims.deviceId, claims.expiresAt, frame.protocol);
-    conn.logger.debug({ user: claims.userId, device: claims.deviceId }, 'authenticated');
+    conn.debug({ user: claims.userId, device: claims.deviceId }, 'authenticated');
   } else {
     // a refresh may extend the session, never move it to another account or device
     if (claims.userId !== conn.user || claims.deviceId !== conn.device) {
@@ -39,7 +39,7 @@ export async function authenticate(conn: Connection, frame: AuthUp): Promise<voi
     }
     conn.expiresAt = claims.expiresAt;
   }
-  conn.ctx.revocations.opened(conn, frame.token);
+  conn.ctx.revocations.opened(conn, frame.token, claims);
   conn.send({ type: 'welcome', protocol: frame.protocol, user: claims.userId, device: claims.deviceId, expiresAt: claims.expiresAt });
 }
 

@@ -23,7 +23,7 @@ import { UNDECODED_FRAME } from './metrics';
 import type { BusMessage, RelaySocket } from './ports';
 import { SERVICE_RESTART } from './shutdown';
 import { clip, describeError } from './text';
-import { Memberships } from './memberships';
+import { Memberships, type MembershipsDeps } from './memberships';
 
 /** Bus message → its encoded down frame, shared by every local recipient (the frame names the conversation, as does the message). */
 const encodedFrames = new WeakMap<BusMessage, Uint8Array>();
@@ -41,9 +41,21 @@ export interface Subscription {
   overflowed: boolean;
 }
 
+/** What the membership caches of a relay's connections share, made once per relay rather than once per connection. */
+const sharedMembershipDeps = new WeakMap<RelayContext, MembershipsDeps>();
+function membershipDeps(ctx: RelayContext): MembershipsDeps {
+  let deps = sharedMembershipDeps.get(ctx);
+  if (!deps) {
+    deps = { directory: ctx.directory, now: ctx.now, ttlMs: ctx.limits.membershipTtlMs };
+    sharedMembershipDeps.set(ctx, deps);
+  }
+  return deps;
+}
+
+/** The frame queue of a connection with nothing to do; shared, so an idle connection holds no promise of its own. */
+const IDLE: Promise<void> = Promise.resolve();
+
 export class Connection implements Subscriber {
-  readonly id = randomUUID();
-  readonly logger: Logger;
   state: 'awaiting-auth' | 'open' | 'closed' = 'awaiting-auth';
   user: string | undefined;
   device: string | undefined;
@@ -55,10 +67,15 @@ export class Connection implements Subscriber {
   readonly subs = new Map<string, Subscription>();
   private readonly memberships: Memberships;
   private readonly bucket: TokenBucket;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = IDLE;
+  /** Frames received and not yet handled; the queue goes back to IDLE when it reaches 0. */
+  private queued = 0;
   /** Pushes whose appends are under way, answered in frame order; every other frame waits for them. */
-  private answers: Promise<void> = Promise.resolve();
+  private answers: Promise<void> = IDLE;
   private pushesInFlight = 0;
+  /** Made on first use (see `id` and `logger`): most connections never publish and never log. */
+  private ownId: string | undefined;
+  private ownLogger: Logger | undefined;
   private malformed = 0;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -66,14 +83,30 @@ export class Connection implements Subscriber {
     readonly ctx: RelayContext,
     private readonly socket: RelaySocket,
   ) {
-    this.logger = ctx.logger.child({ conn: this.id });
     this.bucket = new TokenBucket(ctx.limits.framesPerSecond, ctx.limits.burst, ctx.now);
-    this.memberships = new Memberships({ directory: ctx.directory, now: ctx.now, ttlMs: ctx.limits.membershipTtlMs });
+    this.memberships = new Memberships(membershipDeps(ctx));
     const ms = ctx.limits.authTimeoutMs;
     this.authTimer = setTimeout(() => {
       if (this.state === 'awaiting-auth') this.refuseAuth(ErrorCode.UNAUTHENTICATED, CloseCode.UNAUTHENTICATED, `authenticate within ${ms} ms of connecting`);
     }, ms);
     this.authTimer.unref?.();
+  }
+
+  /** Unique in the cluster: bus messages name the connection that caused them, so that it is skipped. */
+  get id(): string {
+    this.ownId ??= randomUUID();
+    return this.ownId;
+  }
+
+  /** A child logger naming this connection; made on first use, as it costs about 300 bytes per connection. */
+  get logger(): Logger {
+    this.ownLogger ??= this.ctx.logger.child({ conn: this.id });
+    return this.ownLogger;
+  }
+
+  /** Logs at debug level without making the connection's logger when debug is off. */
+  debug(fields: object, message: string): void {
+    if (this.ctx.logger.isLevelEnabled('debug')) this.logger.debug(fields, message);
   }
 
   /** A frame arrived from the transport. Never throws. */
@@ -85,8 +118,8 @@ export class Connection implements Subscriber {
       this.ctx.metrics?.frameReceived(frame?.type ?? UNDECODED_FRAME, data.byteLength);
       // one frame at a time: acks, errors and catch-up pages leave in the order the frames came in
       if (frame) {
-        // process() answers its own failures; the catch only guards against a bug in that answer
-        this.queue = this.queue.then(() => this.process(frame)).catch((err) => this.logger.error({ err: describeError(err) }, 'frame processing failed'));
+        this.queued++;
+        this.queue = this.queue.then(() => this.run(frame));
       }
     } catch (err) {
       this.internal(err, 'receive');
@@ -180,7 +213,7 @@ export class Connection implements Subscriber {
       this.socket.send(bytes);
       this.ctx.metrics?.frameSent(type, bytes.byteLength);
     } catch (err) {
-      this.logger.debug({ err: describeError(err) }, 'send failed; treating the socket as closed');
+      this.debug({ err: describeError(err) }, 'send failed; treating the socket as closed');
       this.transportClosed();
     }
   }
@@ -210,14 +243,14 @@ export class Connection implements Subscriber {
       // a WebSocket close reason is at most 123 bytes
       this.socket.close(code, clip(reason, 123));
     } catch (err) {
-      this.logger.debug({ err: describeError(err) }, 'socket close failed');
+      this.debug({ err: describeError(err) }, 'socket close failed');
     }
-    this.logger.debug({ code }, 'connection closed by relay');
+    this.debug({ code }, 'connection closed by relay');
   }
 
   /** Called by the hub for every bus message of a followed conversation. */
   deliver(conv: string, msg: BusMessage): void {
-    if (this.state !== 'open' || msg.origin === this.id) return;
+    if (this.state !== 'open' || msg.origin === this.ownId) return;
     const sub = this.subs.get(conv);
     if (!sub) return;
     this.recheckMembership(conv);
@@ -331,6 +364,18 @@ export class Connection implements Subscriber {
     this.authTimer = undefined;
   }
 
+  /** Handles one queued frame; the queue is let go of once it is empty. */
+  private async run(frame: Up): Promise<void> {
+    try {
+      await this.process(frame);
+    } catch (err) {
+      // process() answers its own failures; this only guards against a bug in that answer
+      this.logger.error({ err: describeError(err) }, 'frame processing failed');
+    } finally {
+      if (--this.queued === 0) this.queue = IDLE;
+    }
+  }
+
   private async process(frame: Up): Promise<void> {
     if (this.state === 'closed' || this.draining) return;
     try {
@@ -370,7 +415,10 @@ export class Connection implements Subscriber {
     this.answers = this.answers
       .then(answer)
       .catch((err) => this.answerFailure(frame, err))
-      .finally(() => this.pushesInFlight--);
+      .finally(() => {
+        // the last answer given: the chain is let go of, as the frame queue is
+        if (--this.pushesInFlight === 0) this.answers = IDLE;
+      });
     if (this.pushesInFlight >= MAX_PUSHES_IN_FLIGHT) await this.answers;
   }
 

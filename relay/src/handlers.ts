@@ -71,7 +71,7 @@ async function putSnapshot(conn: Connection, { conv, seq, envelope }: PutSnapsho
   }
   // false means a snapshot at or beyond `seq` is already stored; the client's work is simply not needed
   const stored = await log.putSnapshot(conv, seq, conn.device ?? '', envelope);
-  conn.logger.debug({ conv, seq, stored }, 'snapshot offered');
+  conn.debug({ conv, seq, stored }, 'snapshot offered');
 }
 
 async function ephemeral(conn: Connection, { conv, envelope }: EphemeralUp): Promise<void> {

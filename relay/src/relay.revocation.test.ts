@@ -210,4 +210,21 @@ describe('relay: revocations', () => {
     expect(alice.closeInfo).toBeUndefined();
     expect(relay.stats().connections).toBe(2);
   });
+
+  it('after a gap, asks a verifier that can check sessions about each session instead of verifying tokens again', async () => {
+    const revocations = gappyBus();
+    const { connect, tokens, relay } = testRelay({ revocations, sessions: true });
+    const alice = await connect('alice:d1');
+    const bobPhone = await connect('bob:d2');
+    const verified = tokens.calls.verify;
+    tokens.tokens.delete('bob:d2'); // the session ended while the feed was down
+
+    revocations.gap();
+    expect(await bobPhone.next('error')).toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    expect((await bobPhone.closed()).code).toBe(CloseCode.REVOKED);
+    await alice.settle();
+    expect(alice.closeInfo).toBeUndefined();
+    expect(tokens.calls).toEqual({ verify: verified, recheck: 2 });
+    expect(relay.stats().connections).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@
 import { CloseCode, ErrorCode, isMekongError } from '@mekong/schema';
 import type { Logger } from 'pino';
 import type { Connection } from './connection';
-import type { Revocation, RevocationBus, RevocationSubscription, TokenVerifier } from './ports';
+import type { Revocation, RevocationBus, RevocationSubscription, TokenClaims, TokenVerifier } from './ports';
 import { describeError } from './text';
 
 /** What authentication asks of the revoker (see auth.ts). */
@@ -14,8 +14,8 @@ export interface RevocationGuard {
   mark(): number;
   /** True when this user, or this device of theirs, was revoked here after `mark`. */
   revokedSince(mark: number, userId: string, deviceId: string): boolean;
-  /** `conn` is open with `token`, which is verified again after a gap. */
-  opened(conn: Connection, token: string): void;
+  /** `conn` is open with `token` and its `claims`; its session is checked again after a gap. */
+  opened(conn: Connection, token: string, claims: TokenClaims): void;
 }
 
 export interface RevokerOptions {
@@ -40,6 +40,8 @@ export class Revoker implements RevocationGuard {
   private seen = 0;
   /** "u:<user>" or "d:<user>:<device>" → [position, time], oldest first. */
   private readonly recent = new Map<string, [number, number]>();
+  /** What each open connection is checked with after a gap: its session id when the verifier can recheck one, else its token. */
+  private readonly sessions = new WeakMap<Connection, string>();
   private readonly tokens = new WeakMap<Connection, string>();
   private readonly subscription: RevocationSubscription | undefined;
   private readonly stopGaps: () => void;
@@ -62,8 +64,14 @@ export class Revoker implements RevocationGuard {
     return after(`u:${userId}`) || after(`d:${userId}:${deviceId}`);
   }
 
-  opened(conn: Connection, token: string): void {
-    this.tokens.set(conn, token);
+  opened(conn: Connection, token: string, claims: TokenClaims): void {
+    if (this.options.tokens.recheck && claims.sessionId !== undefined) {
+      this.sessions.set(conn, claims.sessionId);
+      this.tokens.delete(conn);
+    } else {
+      this.tokens.set(conn, token);
+      this.sessions.delete(conn);
+    }
   }
 
   /** Re-checks what may have been revoked while events could not arrive; runs at most one pass at a time. */
@@ -160,10 +168,13 @@ export class Revoker implements RevocationGuard {
   }
 
   private async recheck(conn: Connection): Promise<void> {
+    if (conn.closed || conn.user === undefined) return;
+    const { tokens } = this.options;
+    const sessionId = this.sessions.get(conn);
     const token = this.tokens.get(conn);
-    if (conn.closed || token === undefined) return;
     try {
-      await this.options.tokens.verify(token);
+      if (sessionId !== undefined && tokens.recheck) await tokens.recheck({ userId: conn.user, deviceId: conn.device, sessionId });
+      else if (token !== undefined) await tokens.verify(token);
     } catch (err) {
       if (conn.closed || !isMekongError(err)) {
         if (!conn.closed) conn.logger.warn({ err: describeError(err) }, 'could not re-check a socket after a revocation gap');

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { RelaySocket } from './ports';
-import type { Relay } from './relay';
+import type { ConnectionHandle, Relay } from './relay';
 import { describeError } from './text';
 import { clientAddress, TRUST_NO_PROXY, type TrustProxy } from './trusted-proxies';
 
@@ -73,10 +73,18 @@ export function attachWebSocket(relay: Pick<Relay, 'accept'>, server: Server, op
   // perMessageDeflate off: envelopes are ciphertext and do not compress, and inflate is a memory attack surface
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false });
   const alive = new WeakSet<WebSocket>();
+  const handles = new WeakMap<WebSocket, ConnectionHandle>();
 
   // listeners shared by every socket (`this` is the socket), so an idle connection carries no closures for them
   function onPong(this: WebSocket) {
     alive.add(this);
+  }
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean) {
+    handles.get(this)?.onMessage(toBytes(data), isBinary);
+  }
+  function onClose(this: WebSocket) {
+    handles.get(this)?.onClose();
+    handles.delete(this);
   }
   // 'close' always follows an 'error' (oversized payload, bad framing), so the relay learns of it there
   const onError = (err: Error) => options.logger.debug({ err: describeError(err) }, 'websocket error');
@@ -84,11 +92,11 @@ export function attachWebSocket(relay: Pick<Relay, 'accept'>, server: Server, op
   const bind = (ws: WebSocket, req: IncomingMessage) => {
     // X-Forwarded-For counts only as far as proxies the host trusts wrote it (RelayDeps.trustProxy)
     const ip = clientAddress(options.trustProxy ?? TRUST_NO_PROXY, req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    const handle = relay.accept(new WsRelaySocket(ws, req.socket), { ip });
+    handles.set(ws, relay.accept(new WsRelaySocket(ws, req.socket), { ip }));
     alive.add(ws);
     ws.on('pong', onPong);
-    ws.on('message', (data, isBinary) => handle.onMessage(toBytes(data), isBinary));
-    ws.on('close', () => handle.onClose());
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
     ws.on('error', onError);
   };
 

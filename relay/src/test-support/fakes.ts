@@ -8,18 +8,36 @@ export interface FakeClaims {
   expiresAt: number;
 }
 
-/** A TokenVerifier that knows the tokens in its map; `now` decides expiry like a real verifier would. */
-export function createFakeTokens(now: () => number = Date.now): TokenVerifier & { tokens: Map<string, FakeClaims> } {
+/**
+ * A TokenVerifier that knows the tokens in its map; `now` decides expiry like a real verifier would.
+ * With `sessions`, each token is its own session (`sessionId` is the token) and `recheck` answers
+ * from the same map; `calls` counts both methods.
+ */
+export function createFakeTokens(
+  now: () => number = Date.now,
+  options: { sessions?: boolean } = {},
+): TokenVerifier & { tokens: Map<string, FakeClaims>; calls: { verify: number; recheck: number } } {
   const tokens = new Map<string, FakeClaims>();
-  return {
+  const calls = { verify: 0, recheck: 0 };
+  const fake: TokenVerifier & { tokens: Map<string, FakeClaims>; calls: typeof calls } = {
     tokens,
+    calls,
     async verify(token) {
+      calls.verify++;
       const claims = tokens.get(token);
       if (!claims) throw new MekongError(ErrorCode.UNAUTHENTICATED, 'unknown token; sign in again');
       if (claims.expiresAt <= now()) throw new MekongError(ErrorCode.TOKEN_EXPIRED, 'the token has expired; refresh it');
-      return { ...claims };
+      return options.sessions ? { ...claims, sessionId: token } : { ...claims };
     },
   };
+  if (options.sessions) {
+    fake.recheck = async ({ sessionId, userId, deviceId }) => {
+      calls.recheck++;
+      const claims = tokens.get(sessionId);
+      if (!claims || claims.userId !== userId || claims.deviceId !== deviceId) throw new MekongError(ErrorCode.UNAUTHENTICATED, 'this session has ended');
+    };
+  }
+  return fake;
 }
 
 /** A Directory backed by conv → set of user ids; edit `members` to add or remove people. */

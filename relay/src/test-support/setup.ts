@@ -19,6 +19,8 @@ export interface TestRelayOptions {
   limits?: Partial<RelayLimits>;
   members?: Record<string, string[]>;
   revocations?: RevocationBus;
+  /** Tokens carry session ids the verifier can check again (as the sync-server's does). */
+  sessions?: boolean;
 }
 
 /** A relay over an in-memory log; users alice and bob are members of 'room'. Tokens are `${user}:${device}`. */
@@ -26,7 +28,7 @@ export function testRelay(options: TestRelayOptions = {}) {
   const clock = { t: 1_000_000 };
   const now = () => clock.t;
   const log = options.log ?? createMemoryLogStore();
-  const tokens = createFakeTokens(now);
+  const tokens = createFakeTokens(now, { sessions: options.sessions ?? false });
   const directory = createFakeDirectory(options.members ?? { room: ['alice', 'bob'] });
   for (const user of ['alice', 'bob', 'carol']) {
     for (const device of ['d1', 'd2', 'd3']) tokens.tokens.set(`${user}:${device}`, { userId: user, deviceId: device, expiresAt: clock.t + HOUR });
