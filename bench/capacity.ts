@@ -352,6 +352,9 @@ async function clusterCase(target: number, log: (s: string) => void): Promise<Cl
         );
         connectMs += performance.now() - c0;
         failures += sum(done.map((d) => d.failed));
+        for (const [g, d] of done.entries()) {
+          if (d.failed) log(`    relay ${g}: ${d.failed} failed (${Object.entries(d.errors ?? {}).map(([why, n]) => `${n}× ${why}`).join(', ')})`);
+        }
         cpuUsed += cpu() - cpu0;
         return done;
       } finally {
