@@ -40,6 +40,13 @@ describe('randomId', () => {
     expect(fromBase64url(randomId(32))).toHaveLength(32);
     expect(codeOf(() => randomId(0))).toBe('BAD_REQUEST');
   });
+
+  it('never starts with "-", which a command line would take for an option (group ids are typed into mekong-chat)', () => {
+    // one draw in 64 would: 10,000 draws all but surely meet one if nothing prevented it
+    const ids = Array.from({ length: 10_000 }, () => randomId(12));
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(new Set(ids.map((id) => id[0])).size).toBe(63);
+  });
 });
 
 describe('hex and brands', () => {

@@ -80,12 +80,17 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /**
- * A random identifier: `bytes` random bytes (default 16, i.e. 128 bits) as base64url.
+ * A random identifier: `bytes` random bytes (default 16, i.e. 128 bits) as base64url. It never
+ * starts with '-', which a command line would read as an option (`mekong-chat group info <id>`):
+ * such a draw is drawn again, which keeps every other id equally likely.
  * @example const deviceId = randomId(); // e.g. 'q3J0c2Vj...'
  */
 export function randomId(bytes = 16): string {
   if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) {
     throw new MekongError(ErrorCode.BAD_REQUEST, 'randomId takes a whole number of bytes between 1 and 1024.');
   }
-  return toBase64url(randomBytes(bytes));
+  for (;;) {
+    const id = toBase64url(randomBytes(bytes));
+    if (id[0] !== '-') return id;
+  }
 }
