@@ -9,6 +9,7 @@ import { type ConvMembers, membersOf, provisionalMembers } from '../membership/t
 import type { MessageEntry } from '../sync/entries';
 import { type ConvInfo, Replica } from '../sync/replica';
 import type { ClientContext, Running } from './context';
+import { Spaced } from './spaced';
 
 export const TRANSIENT = new Set<string>([ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.RATE_LIMITED]);
 
@@ -27,14 +28,22 @@ export class Following {
   /** per conversation: users the server lists as members although the verified log does not */
   readonly unverified = new Map<string, string[]>();
   private readonly opening = new Map<string, Promise<Replica>>();
-  /** When an update put aside last made this device re-read the list (see onParked). */
-  private parkedRefreshAt = Number.NEGATIVE_INFINITY;
-  private parkedRefreshTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The list re-reads caused by updates put aside (see onParked). */
+  private readonly parkedRefresh: Spaced;
 
   constructor(
     private readonly ctx: ClientContext,
     private readonly onEntries: (conv: string, entries: MessageEntry[]) => void,
-  ) {}
+  ) {
+    this.parkedRefresh = new Spaced(
+      () => {
+        if (!this.ctx.run()) return; // logged out or closed meanwhile
+        this.ctx.refreshConversations({ fresh: true }).catch((e) => this.ctx.report(e));
+      },
+      PARKED_REFRESH_MS,
+      () => this.ctx.now(),
+    );
+  }
 
   /** Open a replica for every conversation stored on this device and not left. */
   async loadStored(): Promise<void> {
@@ -165,21 +174,7 @@ export class Following {
    * sending updates nobody can open must not turn every device into a stream of list requests.
    */
   private onParked(): void {
-    if (this.parkedRefreshTimer) return; // one is already due
-    const wait = this.parkedRefreshAt + PARKED_REFRESH_MS - this.ctx.now();
-    const go = () => {
-      this.parkedRefreshTimer = null;
-      if (!this.ctx.run()) return; // logged out or closed meanwhile
-      this.parkedRefreshAt = this.ctx.now();
-      this.ctx.refreshConversations({ fresh: true }).catch((e) => this.ctx.report(e));
-    };
-    if (wait <= 0) {
-      go();
-      return;
-    }
-    // too soon after the last one: once, at the end of the pause, for everything put aside meanwhile
-    this.parkedRefreshTimer = setTimeout(go, wait);
-    (this.parkedRefreshTimer as { unref?: () => void }).unref?.();
+    this.parkedRefresh.request();
   }
 
   /** Stop following a conversation; its history stays on this device. */

@@ -4,6 +4,7 @@
 // first in small batches that yield to the event loop. Every outcome is stored, so a restart does
 // not check again. A message whose signature fails is treated as on arrival: never shown, dropped
 // from the index, reported.
+import { ErrorCode, MekongError } from '@mekong/schema';
 import { fromBytes } from '../local/json';
 import { K } from '../local/keys';
 import type { StorageOp, StoragePort } from '../storage';
@@ -58,6 +59,27 @@ export class DeferredChecks {
   private stopped = false;
 
   constructor(private readonly host: DeferredChecksHost) {}
+
+  /**
+   * The entry as shown, for work in the replica's queue (an edit, a reaction): one stored unchecked
+   * is checked now and the outcome stored; undefined when its signature fails (it is dropped and
+   * reported). @throws MekongError UNAVAILABLE when the author's keys cannot be looked up now
+   */
+  async settle(e: MessageEntry | undefined): Promise<MessageEntry | undefined> {
+    if (!e?.unchecked) return e;
+    const { conv, storage, check } = this.host;
+    const outcome = await check.entry(e);
+    if (outcome.kind === 'later') throw new MekongError(ErrorCode.UNAVAILABLE, 'The author of this message could not be looked up; try again.');
+    const stateOp = this.host.adjustUnchecked(-1);
+    if (outcome.kind === 'ok') {
+      await storage.batch([putEntryOp(conv, outcome.shown), stateOp]);
+      this.host.emit([outcome.shown]);
+      return outcome.shown;
+    }
+    this.host.report(outcome.error);
+    await storage.batch([{ type: 'del', key: K.msg(conv, e.sentAt, e.id) }, stateOp]);
+    return undefined;
+  }
 
   /**
    * The newest `limit` entries before `before`, oldest first, each with its author signature

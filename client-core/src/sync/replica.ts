@@ -5,7 +5,7 @@
 // stored-doc.ts loads and compacts the stored document; what users do to messages lives in
 // message-actions.ts; author signatures in author-check.ts (checked on arrival for live updates) and
 // deferred-checks.ts (messages applied in bulk: checked before they are shown, or in the background).
-import { ErrorCode, MekongError, type Up } from '@mekong/schema';
+import type { Up } from '@mekong/schema';
 import type { ConversationDoc } from '../doc/conversation-doc';
 import type { DeviceDirectory } from '../keys/directory';
 import type { KeyManager } from '../keys/manager';
@@ -16,7 +16,7 @@ import { K } from '../local/keys';
 import type { StorageOp, StoragePort } from '../storage';
 import { AuthorCheck } from './author-check';
 import { DeferredChecks } from './deferred-checks';
-import { type MessageEntry, putEntryOp } from './entries';
+import type { MessageEntry } from './entries';
 import { MessageActions } from './message-actions';
 import { Outbox } from './outbox';
 import { PinBoard } from './pins';
@@ -147,7 +147,7 @@ export class Replica {
         this.state.lastSentAt = Math.max(deps.now(), (this.state.lastSentAt ?? 0) + 1);
         return this.state.lastSentAt;
       },
-      shown: (e) => this.settleShown(e),
+      shown: (e) => this.checks.settle(e),
     });
     // the outbox and the remote updates both seal or open updates and store them with the state
     const updates = {
@@ -372,22 +372,6 @@ export class Replica {
 
   private adjustUnchecked(delta: number): void {
     this.state.unchecked = Math.max(0, (this.state.unchecked ?? 0) + delta);
-  }
-
-  /** The entry as shown, for work in the queue: one stored unchecked is checked now and the outcome stored. */
-  private async settleShown(e: MessageEntry | undefined): Promise<MessageEntry | undefined> {
-    if (!e?.unchecked) return e;
-    const outcome = await this.check.entry(e);
-    if (outcome.kind === 'later') throw new MekongError(ErrorCode.UNAVAILABLE, 'The author of this message could not be looked up; try again.');
-    this.adjustUnchecked(-1);
-    if (outcome.kind === 'ok') {
-      await this.deps.storage.batch([putEntryOp(this.id, outcome.shown), this.stateOp()]);
-      this.emit([outcome.shown]);
-      return outcome.shown;
-    }
-    this.deps.report(outcome.error);
-    await this.deps.storage.batch([{ type: 'del', key: K.msg(this.id, e.sentAt, e.id) }, this.stateOp()]);
-    return undefined;
   }
 
   private stateOp(): StorageOp {
