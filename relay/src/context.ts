@@ -15,7 +15,7 @@ export interface RelayContext {
   limits: RelayLimits;
   logger: Logger;
   now: () => number;
-  hub: Hub;
+  hub: Hub<Connection>;
   /** Absent when the host keeps no metrics; every use is `metrics?.`. */
   metrics?: RelayMetrics;
   /** Revocations seen by this relay, for authentications racing them. */

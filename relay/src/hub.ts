@@ -22,16 +22,16 @@ export interface HubOptions {
   onError(err: unknown, during: string): void;
 }
 
-interface Followed {
+interface Followed<S extends Subscriber> {
   /** Each subscriber with the highest seq it has been handed; nothing at or below it goes to it again. */
-  subscribers: Map<Subscriber, number>;
+  subscribers: Map<S, number>;
   subscription: BusSubscription;
   feed: ConvFeed;
   ready: Promise<void>;
 }
 
-export class Hub {
-  private readonly convs = new Map<string, Followed>();
+export class Hub<S extends Subscriber = Subscriber> {
+  private readonly convs = new Map<string, Followed<S>>();
   private readonly slots: ReadSlots;
   private readonly stopGaps: () => void;
   private total = 0;
@@ -57,7 +57,7 @@ export class Hub {
    * so an update committed during the read arrives live if the read missed it. Rejects (and forgets
    * the subscriber) when the bus cannot subscribe.
    */
-  add(conv: string, subscriber: Subscriber): Promise<void> {
+  add(conv: string, subscriber: S): Promise<void> {
     const followed = this.convs.get(conv) ?? this.follow(conv);
     if (!followed.subscribers.has(subscriber)) {
       followed.subscribers.set(subscriber, 0);
@@ -67,13 +67,19 @@ export class Hub {
   }
 
   /** `subscriber` has been sent everything through `seq` by its catch-up; live updates up to it are skipped. */
-  caughtUp(conv: string, subscriber: Subscriber, seq: number): void {
+  caughtUp(conv: string, subscriber: S, seq: number): void {
     const subscribers = this.convs.get(conv)?.subscribers;
     const seen = subscribers?.get(subscriber);
     if (subscribers && seen !== undefined) subscribers.set(subscriber, Math.max(seen, seq));
   }
 
-  remove(conv: string, subscriber: Subscriber): void {
+  /** Who follows `conv` here now (a copy). */
+  subscribersOf(conv: string): S[] {
+    const followed = this.convs.get(conv);
+    return followed ? [...followed.subscribers.keys()] : [];
+  }
+
+  remove(conv: string, subscriber: S): void {
     const followed = this.convs.get(conv);
     if (!followed?.subscribers.delete(subscriber)) return;
     this.total--;
@@ -91,7 +97,7 @@ export class Hub {
     this.total = 0;
   }
 
-  private follow(conv: string): Followed {
+  private follow(conv: string): Followed<S> {
     const { log, pageSize, quietMs = 1000, onError } = this.options;
     const feed: ConvFeed = new ConvFeed({
       conv,
@@ -117,12 +123,12 @@ export class Hub {
         },
       );
     ready.catch(() => undefined); // each caller of add() sees the rejection; this copy must not crash the process
-    const followed: Followed = { subscribers: new Map(), subscription, feed, ready };
+    const followed: Followed<S> = { subscribers: new Map(), subscription, feed, ready };
     this.convs.set(conv, followed);
     return followed;
   }
 
-  private drop(conv: string, followed: Followed): void {
+  private drop(conv: string, followed: Followed<S>): void {
     if (this.convs.get(conv) !== followed) return;
     this.convs.delete(conv);
     this.total -= followed.subscribers.size;
@@ -131,7 +137,7 @@ export class Hub {
     followed.feed.stop();
   }
 
-  private fanOut(conv: string, followed: Followed, msg: BusMessage): void {
+  private fanOut(conv: string, followed: Followed<S>, msg: BusMessage): void {
     // the live map, not a copy (this runs for every message on every relay): an entry deleted by an
     // earlier delivery in this loop is not visited, and a delivery never adds a subscriber
     for (const [subscriber, seen] of followed.subscribers) {

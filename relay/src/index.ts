@@ -27,6 +27,8 @@ export type {
   Directory,
   FanoutBus,
   Joined,
+  Changed,
+  ListHint,
   LogStore,
   RelaySocket,
   Revocation,
@@ -35,7 +37,7 @@ export type {
   TokenVerifier,
 } from './ports';
 export {
-  checkJoined,
+  checkHint,
   checkRevocation,
   createMemoryRevocations,
   createRedisRevocations,

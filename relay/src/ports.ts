@@ -107,8 +107,19 @@ export type Revocation =
  */
 export type Joined = { kind: 'joined'; conversationId: string; userId: string };
 
-/** Everything the revocation bus carries: revocations and join hints. */
-export type AccessEvent = Revocation | Joined;
+/**
+ * A conversation changed somewhere in the cluster outside its own updates: renamed, its membership
+ * log appended (a member added or removed, a role changed, keys rotated), a 1-1 unblocked. Only a
+ * hint for the devices following it to re-read their conversation list now; relays pass it to the
+ * sockets subscribed to the conversation, so it names no user.
+ */
+export type Changed = { kind: 'changed'; conversationId: string };
+
+/** The hints the revocation bus carries beside revocations: nothing is taken away by them. */
+export type ListHint = Joined | Changed;
+
+/** Everything the revocation bus carries: revocations and hints. */
+export type AccessEvent = Revocation | ListHint;
 
 /** One listener on the revocation bus. */
 export interface RevocationSubscription {
@@ -123,11 +134,11 @@ export interface RevocationSubscription {
  * Delivery is best effort; what a listener may have missed is announced through `onGap`, after
  * which the relay re-checks what it holds against the database (the source of truth).
  *
- * Join hints travel here too. They have the same audience (every relay, since any of them may
+ * Join and change hints travel here too. They have the same audience (every relay, since any of them may
  * hold the user's sockets), the same delivery (best effort, after the database change) and the
  * same truth (the database), so a bus of their own would only add two Redis connections per
  * process and the wiring to match. They stay apart from revocations where it matters: a join
- * reaches only `subscribeJoins` handlers, never `subscribe` ones, and a lost or unreadable join
+ * reaches only `subscribeHints` handlers, never `subscribe` ones, and a lost or unreadable join
  * is no gap (nothing is re-checked; the device sees the conversation at its next list refresh).
  */
 export interface RevocationBus {
@@ -138,8 +149,8 @@ export interface RevocationBus {
    */
   publish(event: AccessEvent): Promise<void>;
   subscribe(handler: (event: Revocation) => void): RevocationSubscription;
-  /** Join hints only; a separate subscription so revocation handlers never see them. */
-  subscribeJoins(handler: (event: Joined) => void): RevocationSubscription;
+  /** Join and change hints only; a separate subscription so revocation handlers never see them. */
+  subscribeHints(handler: (event: ListHint) => void): RevocationSubscription;
   /** Calls `listener` once listening works again after revocations may have been missed; returns the function that stops it. */
   onGap(listener: () => void): () => void;
   close(): Promise<void>;

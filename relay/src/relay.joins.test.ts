@@ -1,5 +1,6 @@
-// Join hints at the relay: a user given a conversation elsewhere in the cluster gets a `joined` frame on
-// every open socket of theirs here, and nobody else does; through Redis from another process too.
+// Hints at the relay: a user given a conversation elsewhere in the cluster gets a `joined` frame on
+// every open socket of theirs here, and nobody else does; a conversation changed elsewhere sends
+// `changed` to every socket here that follows it; through Redis from another process too.
 import { ErrorCode, PROTOCOL_VERSION } from '@mekong/schema';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,38 @@ describe('relay: join hints', () => {
     await bob.settle();
     expect(received([bob])).toEqual([[]]);
     expect(unauthenticated.frames).toEqual([]);
+    await relay.stop();
+  });
+
+  it('sends changed to every socket following the conversation, whoever it belongs to, and to no other', async () => {
+    const revocations = createMemoryRevocations();
+    const { connect, open, relay } = testRelay({ revocations });
+    const follow = async (peer: Peer, conv = 'room') => {
+      peer.send({ type: 'subscribe', conv, after: 0 });
+      await peer.next('synced', (s) => s.conv === conv);
+    };
+    const alicePhone = await connect('alice:d1');
+    const bob = await connect('bob:d1');
+    const aliceLaptop = await connect('alice:d2'); // a member's socket that does not follow the room
+    const old = open('protocol 2 client');
+    await old.auth('bob:d2', 2);
+    await follow(alicePhone);
+    await follow(bob);
+    await follow(old);
+
+    await revocations.publish({ kind: 'changed', conversationId: 'room' });
+    for (const peer of [alicePhone, bob]) expect(await peer.next('changed')).toEqual({ type: 'changed', conv: 'room' });
+    await revocations.publish({ kind: 'changed', conversationId: 'elsewhere' });
+    for (const peer of [alicePhone, bob, aliceLaptop, old]) await peer.settle();
+    expect(received([alicePhone, bob, aliceLaptop, old])).toEqual([['synced', 'changed'], ['synced', 'changed'], [], ['synced']]);
+
+    // a socket that stopped following gets no more
+    bob.send({ type: 'unsubscribe', conv: 'room' });
+    await bob.settle();
+    await revocations.publish({ kind: 'changed', conversationId: 'room' });
+    await until(() => alicePhone.all('changed').length === 2, 'the second changed frame');
+    await bob.settle();
+    expect(bob.all('changed')).toHaveLength(1);
     await relay.stop();
   });
 
@@ -82,7 +115,7 @@ describe('relay: join hints', () => {
     const revocations = createMemoryRevocations();
     const { relay } = testRelay({ revocations });
     const seen: string[] = [];
-    revocations.subscribeJoins((e) => seen.push(e.userId));
+    revocations.subscribeHints((e) => seen.push(e.kind === 'joined' ? e.userId : e.conversationId));
     await relay.stop();
     // the relay's own handler is gone: only the test's remains
     await revocations.publish({ kind: 'joined', conversationId: 'g1', userId: 'alice' });
@@ -98,7 +131,7 @@ describeWithRedis('relay: join hints through Redis', probe, () => {
   /** A relay listening on its own Redis bus instance, and a count of the token checks it makes. */
   async function relayOn(bus: RevocationBus) {
     const test = testRelay({ revocations: bus });
-    await bus.subscribeJoins(() => {}).ready; // shares the relay's subscription: the relay listens once this resolves
+    await bus.subscribeHints(() => {}).ready; // shares the relay's subscription: the relay listens once this resolves
     const verify = test.tokens.verify.bind(test.tokens);
     const checks = { n: 0 };
     test.tokens.verify = async (token) => {
@@ -139,7 +172,7 @@ describeWithRedis('relay: join hints through Redis', probe, () => {
     await api.publish({ kind: 'joined', conversationId: 'g_marker', userId: 'alice' }); // what was dropped came before it
     expect(await alice.next('joined')).toEqual({ type: 'joined', conv: 'g_marker' });
     expect(alice.all('joined')).toHaveLength(1);
-    expect(lines.filter((l) => l.msg === 'dropped an unreadable join hint')).toHaveLength(2);
+    expect(lines.filter((l) => l.msg === 'dropped an unreadable hint')).toHaveLength(2);
     expect(alice.closeInfo).toBeUndefined();
     expect(checks.n).toBe(before);
     await relay.stop();

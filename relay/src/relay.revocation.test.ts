@@ -20,7 +20,7 @@ function gappyBus(): RevocationBus & { gap(): void } {
   return {
     publish: (e) => inner.publish(e),
     subscribe: (h) => inner.subscribe(h),
-    subscribeJoins: (h) => inner.subscribeJoins(h),
+    subscribeHints: (h) => inner.subscribeHints(h),
     onGap(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

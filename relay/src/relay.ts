@@ -77,7 +77,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const limits = resolveLimits(deps.limits);
   const logger = deps.logger ?? pino({ name: 'mekong-relay' });
   const bus = deps.bus ?? createMemoryBus({ onHandlerError: (err) => logger.error({ err: describeError(err) }, 'bus handler failed') });
-  const hub = new Hub(bus, {
+  const hub = new Hub<Connection>(bus, {
     log: deps.log,
     pageSize: limits.catchUpPageSize,
     onError: (err, during) => logger.error({ err: describeError(err), during }, 'live delivery failed'),
@@ -97,7 +97,7 @@ export function createRelay(deps: RelayDeps): Relay {
   let stopped = false;
   let stopping: Promise<void> | undefined;
   const revoker = new Revoker({ bus: deps.revocations, tokens: deps.tokens, connections: () => connections, logger });
-  const stopJoinHints = forwardJoinHints({ bus: deps.revocations, connectionsOf, logger });
+  const stopJoinHints = forwardJoinHints({ bus: deps.revocations, connectionsOf, followersOf: (conv) => hub.subscribersOf(conv), logger });
   const presence = deps.presence && new PresenceTracker(deps.presence, { logger: logger.child({ part: 'presence' }) });
 
   const ctx: RelayContext = {

@@ -30,6 +30,7 @@ const downs: Down[] = [
   { type: 'pong', id: 3 },
   { type: 'unsubscribed', conv: 'c', code: 'NOT_MEMBER' },
   { type: 'joined', conv: 'g_nhóm-bạn' },
+  { type: 'changed', conv: 'g_nhóm-bạn' },
 ];
 
 function expectTyped(fn: () => unknown, codes: string[] = [ErrorCode.MALFORMED_FRAME, ErrorCode.FRAME_TOO_LARGE]) {
@@ -89,6 +90,18 @@ describe('frame codec', () => {
     expectTyped(() => decodeDown(new Uint8Array([...good, 0])));
     expectTyped(() => decodeDown(new Uint8Array([73, 0x81, 0x01, ...new Uint8Array(129).fill(97)]))); // 129-byte id
     expectTyped(() => decodeDown(new Uint8Array([73, 2, 0xc3, 0x28]))); // bad utf-8
+  });
+
+  it('refuses malformed changed frames with a typed error, and a protocol-2 decoder does not know them', () => {
+    const good = encodeDown({ type: 'changed', conv: 'g1' });
+    expect([...good]).toEqual([74, 2, 103, 49]); // tag, length, "g1"
+    expectTyped(() => encodeDown({ type: 'changed', conv: 'x'.repeat(MAX_ID_BYTES + 1) }));
+    expectTyped(() => encodeDown({ type: 'changed', conv: 'g1', why: 'rename' } as unknown as Down));
+    for (let n = 0; n < good.length; n++) expectTyped(() => decodeDown(good.subarray(0, n)));
+    expectTyped(() => decodeDown(new Uint8Array([...good, 0])));
+    expectTyped(() => decodeDown(new Uint8Array([74, 2, 0xc3, 0x28]))); // bad utf-8
+    const v2 = frameUnion<Down>(DOWN_FRAMES.filter((d) => d.type !== 'changed'), MAX_FRAME_BYTES);
+    expect(() => v2.decode(good)).toThrow(expect.objectContaining({ code: ErrorCode.MALFORMED_FRAME, message: 'unknown frame tag 74' }));
   });
 
   it('is unknown to a protocol-1 decoder, which is why relays send joined only to protocol 2 and later', () => {

@@ -2,6 +2,7 @@
 import { frameUnion } from './codec/union';
 import type { FrameOf } from './codec/frame';
 import { AckFrame } from './frames/ack';
+import { ChangedFrame } from './frames/changed';
 import { EphemeralDownFrame } from './frames/ephemeral-down';
 import { ErrorFrame } from './frames/error';
 import { JoinedFrame } from './frames/joined';
@@ -24,6 +25,7 @@ export const DOWN_FRAMES = [
   PongFrame,
   UnsubscribedFrame,
   JoinedFrame,
+  ChangedFrame,
 ] as const;
 
 export type WelcomeDown = FrameOf<typeof WelcomeFrame>;
@@ -36,6 +38,7 @@ export type ErrorDown = FrameOf<typeof ErrorFrame>;
 export type PongDown = FrameOf<typeof PongFrame>;
 export type UnsubscribedDown = FrameOf<typeof UnsubscribedFrame>;
 export type JoinedDown = FrameOf<typeof JoinedFrame>;
+export type ChangedDown = FrameOf<typeof ChangedFrame>;
 export type Down =
   | WelcomeDown
   | AckDown
@@ -46,7 +49,8 @@ export type Down =
   | ErrorDown
   | PongDown
   | UnsubscribedDown
-  | JoinedDown;
+  | JoinedDown
+  | ChangedDown;
 
 const codec = frameUnion<Down>([...DOWN_FRAMES], MAX_FRAME_BYTES);
 

@@ -9,6 +9,7 @@ import { MIN_PROTOCOL_VERSION, PROTOCOL_HISTORY, PROTOCOL_VERSION } from './vers
 const PINNED: Record<number, string> = {
   1: '9e82a2e0e313eee8',
   2: '056ccef34bbdedcb',
+  3: '1afc6348b2e8ac60',
 };
 
 const fingerprint = () =>

@@ -1,6 +1,6 @@
 // Protocol version of the client↔relay wire format. Bump on every change to a frame; add a line to the history.
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /**
  * Oldest client protocol a relay still accepts. A relay speaks to each connection in the protocol
  * its auth frame named, so it never sends a frame that protocol predates (see JOINED_MIN_PROTOCOL).
@@ -11,10 +11,14 @@ export const MIN_PROTOCOL_VERSION = 1;
 /** The first protocol whose clients understand the `joined` frame; older clients never get it. */
 export const JOINED_MIN_PROTOCOL = 2;
 
+/** The first protocol whose clients understand the `changed` frame; older clients never get it. */
+export const CHANGED_MIN_PROTOCOL = 3;
+
 /** One line per version. */
 export const PROTOCOL_HISTORY: Record<number, string> = {
   1: 'initial: auth, subscribe, unsubscribe, push, put-snapshot, ephemeral, ping / welcome, ack, update, snapshot, synced, ephemeral, error, pong, unsubscribed',
   2: 'down: joined (tag 73, conv): the user was given a conversation, re-read the list now; sent only to protocol 2 or later',
+  3: 'down: changed (tag 74, conv): a followed conversation changed (name, members, roles, keys, block), re-read the list now; sent only to protocol 3 or later',
 };
 
 /** WebSocket close codes used by the relay (4000–4999 is the application range). */

@@ -26,15 +26,14 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   now?: () => number;
   /**
-   * How often to re-read the conversation list while online. Default 5 s. A device
-   * learns at once that it was given a conversation: the relay sends a `joined` hint and the list is
-   * re-read then, and it is re-read on every (re)connect, so a hint lost while the relay was out of
-   * reach is caught on reconnecting. Changes to conversations this device already follows (members
-   * added elsewhere, a removal, leave or rotation that starts an epoch) send no hint: the first
-   * update from an unknown device or epoch makes the device re-read the list at once. The poll
-   * covers what is left: a hint lost in the cluster (Redis blinked), and changes that carry no
-   * update of their own (a group renamed, a role changed), which nothing announces yet. Tests pass
-   * small values.
+   * How often to re-read the conversation list while online. Default 60 s. The list is re-read at
+   * once when the relay hints at a change: `joined` when this user was given a conversation (a
+   * group created with them, a member added, a 1-1 started or unblocked), `changed` when a
+   * conversation this device follows changed outside its own updates (renamed, a member added or
+   * removed, a role changed, keys rotated). It is also re-read on every (re)connect, so a hint lost
+   * while the relay was out of reach is caught on reconnecting, and the first update from an unknown
+   * device or epoch makes the device re-read it too. The poll covers what is left: a hint lost in
+   * the cluster (Redis blinked). Tests pass other values.
    */
   pollIntervalMs?: number;
   snapshotEvery?: number;

@@ -11,8 +11,8 @@ import type { ConvInfo, Replica } from '../sync/replica';
 import { webSocketTransport } from '../transport/websocket';
 import type { ClientContext, Running } from './context';
 
-/** Default of `ClientOptions.pollIntervalMs`: joins come as `joined` hints; the poll carries what nothing announces (see there). */
-export const DEFAULT_POLL_INTERVAL_MS = 5000;
+/** Default of `ClientOptions.pollIntervalMs`: joins and changes come as hints; the poll only makes up for a lost one (see there). */
+export const DEFAULT_POLL_INTERVAL_MS = 60_000;
 
 const isCode = (c: string): c is ErrorCode => Object.values(ErrorCode).includes(c as ErrorCode);
 
@@ -171,10 +171,24 @@ export class FrameRouter {
         // removed, left elsewhere, blocked or disbanded: learn which from the server's list now
         this.ctx.refreshConversations().catch((e) => this.ctx.report(e));
         return;
-      case 'joined':
-        // given a conversation elsewhere: follow it now. The hint names it but proves nothing; the
-        // list read over HTTP (and the conversation's signed log) decide. A refresh already in
-        // flight may predate the change, so this waits for one that starts after it.
+      case 'joined': {
+        // given a conversation elsewhere: re-read the list now and follow it. The hint names the
+        // conversation but proves nothing; the list read over HTTP (and the conversation's signed
+        // log) decide. A refresh already in flight may predate the change, so this waits for one
+        // that starts after it. A conversation followed here already was given back (a 1-1
+        // unblocked): the relay had ended its subscription, so it subscribes again.
+        const followed = run.replicas.get(f.conv);
+        this.ctx
+          .refreshConversations({ fresh: true })
+          .then(() => {
+            const replica = this.ctx.run()?.replicas.get(f.conv);
+            if (replica && replica === followed) replica.onOnline();
+          })
+          .catch((e) => this.ctx.report(e));
+        return;
+      }
+      case 'changed':
+        // a conversation followed here changed (renamed, members, roles, keys): re-read the list now
         this.ctx.refreshConversations({ fresh: true }).catch((e) => this.ctx.report(e));
         return;
       default:

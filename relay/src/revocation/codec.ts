@@ -1,20 +1,21 @@
-// Revocation events and join hints as bytes on a shared channel: small JSON with a format version,
+// Revocation events and hints as bytes on a shared channel: small JSON with a format version,
 // checked field by field on both sides so a malformed event is refused at publish and never acted
 // on when received.
 //
 //   {"v":1,"kind":"device","userId":"…","deviceId":"…"}
 //   {"v":1,"kind":"user","userId":"…"}
 //   {"v":1,"kind":"member","conversationId":"…","userId":"…"}
-//   {"v":1,"kind":"joined","conversationId":"…","userId":"…"}      (on the joins channel, see redis.ts)
+//   {"v":1,"kind":"joined","conversationId":"…","userId":"…"}      (hints: on the joins channel, see redis.ts)
+//   {"v":1,"kind":"changed","conversationId":"…"}
 import { ErrorCode, MAX_ID_BYTES, MekongError } from '@mekong/schema';
-import type { AccessEvent, Joined, Revocation } from '../ports';
+import type { AccessEvent, ListHint, Revocation } from '../ports';
 
 const VERSION = 1;
 const utf8 = new TextEncoder();
 
 const bad = (what: string, why: string) => new MekongError(ErrorCode.BAD_REQUEST, `not ${what}: ${why}`);
 const A_REVOCATION = 'a revocation event';
-const A_JOIN = 'a join hint';
+const A_HINT = 'a join or change hint';
 
 function id(value: unknown, field: string, what: string): string {
   if (typeof value !== 'string' || value.length === 0) throw bad(what, `${field} must be a non-empty string`);
@@ -43,16 +44,23 @@ export function checkRevocation(event: unknown): Revocation {
   }
 }
 
-/** A copy of `event` holding only its own fields; BAD_REQUEST unless it is a well-formed join hint. */
-export function checkJoined(event: unknown): Joined {
-  const e = fields(event, A_JOIN);
-  if (e.kind !== 'joined') throw bad(A_JOIN, 'kind must be joined');
-  return { kind: 'joined', conversationId: id(e.conversationId, 'conversationId', A_JOIN), userId: id(e.userId, 'userId', A_JOIN) };
+/** A copy of `event` holding only its own fields; BAD_REQUEST unless it is a well-formed join or change hint. */
+export function checkHint(event: unknown): ListHint {
+  const e = fields(event, A_HINT);
+  if (e.kind === 'joined') return { kind: 'joined', conversationId: id(e.conversationId, 'conversationId', A_HINT), userId: id(e.userId, 'userId', A_HINT) };
+  if (e.kind === 'changed') return { kind: 'changed', conversationId: id(e.conversationId, 'conversationId', A_HINT) };
+  throw bad(A_HINT, 'kind must be joined or changed');
 }
 
-/** A checked copy of a revocation or a join hint; BAD_REQUEST for anything else. */
+/** Whether `event` claims to be a hint (and so is checked as one) rather than a revocation. */
+export const isHint = (event: unknown): boolean => {
+  const kind = (event as { kind?: unknown } | null)?.kind;
+  return kind === 'joined' || kind === 'changed';
+};
+
+/** A checked copy of a revocation or a hint; BAD_REQUEST for anything else. */
 export function checkAccessEvent(event: unknown): AccessEvent {
-  return (event as { kind?: unknown } | null)?.kind === 'joined' ? checkJoined(event) : checkRevocation(event);
+  return isHint(event) ? checkHint(event) : checkRevocation(event);
 }
 
 /** The payload of a revocation or a join hint; BAD_REQUEST before anything is sent when it is malformed. */
@@ -76,7 +84,7 @@ export function decodeRevocation(payload: string): Revocation {
   return checkRevocation(parse(payload, A_REVOCATION));
 }
 
-/** The join hint in `payload`; BAD_REQUEST for anything else, including another format version or a revocation. */
-export function decodeJoined(payload: string): Joined {
-  return checkJoined(parse(payload, A_JOIN));
+/** The hint in `payload`; BAD_REQUEST for anything else, including another format version or a revocation. */
+export function decodeHint(payload: string): ListHint {
+  return checkHint(parse(payload, A_HINT));
 }

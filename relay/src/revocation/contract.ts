@@ -1,8 +1,8 @@
-// The one test suite every RevocationBus adapter passes: revocations, and the join hints it also carries.
+// The one test suite every RevocationBus adapter passes: revocations, and the join and change hints it also carries.
 import { ErrorCode } from '@mekong/schema';
 import { describe, expect, it } from 'vitest';
 import { perTest } from '../test-support/per-test';
-import type { Joined, Revocation, RevocationBus } from '../ports';
+import type { Changed, Joined, ListHint, Revocation, RevocationBus } from '../ports';
 import { until } from '../test-support/wait';
 
 export interface RevocationBusContractOptions {
@@ -14,6 +14,7 @@ const device: Revocation = { kind: 'device', userId: 'u_lan', deviceId: 'd_phone
 const user: Revocation = { kind: 'user', userId: 'u_minh' };
 const member: Revocation = { kind: 'member', conversationId: 'g_nhóm-bạn', userId: 'u_lan' };
 const joined: Joined = { kind: 'joined', conversationId: 'g_nhóm-bạn', userId: 'u_minh' };
+const changed: Changed = { kind: 'changed', conversationId: 'g_nhóm-bạn' };
 
 /** Registers the RevocationBus contract tests; `setup` returns a new bus on each call. */
 export function runRevocationBusContract(name: string, setup: () => Promise<RevocationBus>, options: RevocationBusContractOptions = {}): void {
@@ -59,30 +60,36 @@ export function runRevocationBusContract(name: string, setup: () => Promise<Revo
       expect(got).toEqual([user]);
     });
 
-    it('delivers join hints to join handlers only, and revocations to revocation handlers only', async () => {
+    it('delivers join and change hints to hint handlers only, and revocations to revocation handlers only', async () => {
       const listener = await fresh();
       const publisher = options.shared ? await fresh() : listener;
       const revoked: unknown[] = [];
-      const joins: unknown[] = [];
+      const hints: unknown[] = [];
       await listener.subscribe((e) => revoked.push(e)).ready;
-      await listener.subscribeJoins((e) => joins.push(e)).ready;
+      await listener.subscribeHints((e) => hints.push(e)).ready;
       await publisher.publish(joined);
       await publisher.publish(member);
       await publisher.publish({ ...joined, userId: 'u_hoa', extra: 'not part of an event' } as unknown as Joined);
-      await until(() => revoked.length === 1 && joins.length === 2);
-      expect(joins).toEqual([joined, { ...joined, userId: 'u_hoa' }]);
+      await publisher.publish(changed);
+      await publisher.publish({ ...changed, userId: 'u_hoa' } as unknown as Changed);
+      await until(() => revoked.length === 1 && hints.length === 4);
+      expect(hints).toEqual([joined, { ...joined, userId: 'u_hoa' }, changed, changed]);
       expect(revoked).toEqual([member]);
     });
 
-    it('refuses a malformed join hint with BAD_REQUEST and sends nothing', async () => {
+    it('refuses a malformed hint with BAD_REQUEST and sends nothing', async () => {
       const bus = await fresh();
-      const joins: Joined[] = [];
-      await bus.subscribeJoins((e) => joins.push(e)).ready;
+      const joins: ListHint[] = [];
+      await bus.subscribeHints((e) => joins.push(e)).ready;
       const bad = [
         { kind: 'joined', userId: 'u' },
         { kind: 'joined', conversationId: 'g', userId: '' },
         { kind: 'joined', conversationId: 'c'.repeat(200), userId: 'u' },
         { kind: 'joined', conversationId: 'g', userId: 7 },
+        { kind: 'changed' },
+        { kind: 'changed', conversationId: '' },
+        { kind: 'changed', conversationId: 'c'.repeat(200) },
+        { kind: 'renamed', conversationId: 'g' },
       ];
       for (const e of bad) await expect(bus.publish(e as unknown as Joined)).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
       await bus.publish(joined); // a marker: what was refused would have arrived before it
@@ -92,18 +99,18 @@ export function runRevocationBusContract(name: string, setup: () => Promise<Revo
 
     it('stops a handler at unsubscribe and keeps delivering when another handler throws', async () => {
       const bus = await fresh();
-      const gone: Array<Revocation | Joined> = [];
-      const kept: Array<Revocation | Joined> = [];
+      const gone: Array<Revocation | ListHint> = [];
+      const kept: Array<Revocation | ListHint> = [];
       const sub = bus.subscribe((e) => gone.push(e));
-      const joinSub = bus.subscribeJoins((e) => gone.push(e));
+      const joinSub = bus.subscribeHints((e) => gone.push(e));
       await bus.subscribe(() => {
         throw new Error('handler bug');
       }).ready;
-      await bus.subscribeJoins(() => {
+      await bus.subscribeHints(() => {
         throw new Error('handler bug');
       }).ready;
       await bus.subscribe((e) => kept.push(e)).ready;
-      await bus.subscribeJoins((e) => kept.push(e)).ready;
+      await bus.subscribeHints((e) => kept.push(e)).ready;
       await sub.ready;
       await joinSub.ready;
       sub.unsubscribe();

@@ -1,6 +1,6 @@
 // In-process RevocationBus: for one-process deployments, where the API and the relay share the process.
 import { ErrorCode, MekongError } from '@mekong/schema';
-import type { Joined, Revocation, RevocationBus, RevocationSubscription } from '../ports';
+import type { ListHint, Revocation, RevocationBus, RevocationSubscription } from '../ports';
 import { checkAccessEvent } from './codec';
 
 export interface MemoryRevocationOptions {
@@ -11,7 +11,7 @@ export interface MemoryRevocationOptions {
 /** A RevocationBus inside one process. Handlers run before publish() resolves, so nothing is ever missed. */
 export function createMemoryRevocations(options: MemoryRevocationOptions = {}): RevocationBus {
   const revocationHandlers = new Set<(event: Revocation) => void>();
-  const joinHandlers = new Set<(event: Joined) => void>();
+  const hintHandlers = new Set<(event: ListHint) => void>();
   let closed = false;
   const closedError = () => new MekongError(ErrorCode.UNAVAILABLE, 'the revocation bus is closed; create a new one');
 
@@ -41,17 +41,17 @@ export function createMemoryRevocations(options: MemoryRevocationOptions = {}): 
     async publish(event) {
       const checked = checkAccessEvent(event);
       if (closed) throw closedError();
-      if (checked.kind === 'joined') deliver(joinHandlers, checked);
+      if (checked.kind === 'joined' || checked.kind === 'changed') deliver(hintHandlers, checked);
       else deliver(revocationHandlers, checked);
     },
     subscribe: (handler) => listen(revocationHandlers, handler),
-    subscribeJoins: (handler) => listen(joinHandlers, handler),
+    subscribeHints: (handler) => listen(hintHandlers, handler),
     // delivery is synchronous and in-process: there is never anything to have missed
     onGap: () => () => {},
     async close() {
       closed = true;
       revocationHandlers.clear();
-      joinHandlers.clear();
+      hintHandlers.clear();
     },
   };
 }

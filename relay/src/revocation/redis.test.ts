@@ -1,7 +1,7 @@
 import { ErrorCode } from '@mekong/schema';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
-import type { Joined, Revocation } from '../ports';
+import type { Joined, ListHint, Revocation } from '../ports';
 import { closeAfterEach, describeWithRedis, killConnection, probeRedis, startPrivateRedis, testPrefix } from '../test-support/redis';
 import { until } from '../test-support/wait';
 import { runRevocationBusContract } from './contract';
@@ -48,9 +48,9 @@ describeWithRedis('Redis revocation bus', probe, () => {
     const lines: Array<{ msg?: string }> = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const listener = bus({ logger });
-    const joins: Joined[] = [];
+    const joins: ListHint[] = [];
     const revoked: Revocation[] = [];
-    await listener.subscribeJoins((e) => joins.push(e)).ready;
+    await listener.subscribeHints((e) => joins.push(e)).ready;
     await listener.subscribe((e) => revoked.push(e)).ready;
     let gaps = 0;
     listener.onGap(() => gaps++);
@@ -62,7 +62,7 @@ describeWithRedis('Redis revocation bus', probe, () => {
     await bus().publish(ok);
     await until(() => joins.length === 1, 'later delivery');
     expect(joins).toEqual([ok]);
-    expect(lines.filter((l) => l.msg === 'dropped an unreadable join hint')).toHaveLength(4);
+    expect(lines.filter((l) => l.msg === 'dropped an unreadable hint')).toHaveLength(4);
     expect(gaps).toBe(0); // nothing was taken away: no socket is re-checked
     expect(revoked).toEqual([]); // a revocation on the joins channel is not acted on
   });
@@ -139,7 +139,7 @@ describeWithRedis('Redis revocation bus', probe, () => {
     const nowhere = bus({ url: 'redis://127.0.0.1:1', publishTimeoutMs: 100, maxQueuedPublishes: 1, retryDelayMs: () => 100 });
     const hint: Joined = { kind: 'joined', conversationId: 'g', userId: 'u' };
     await expect(nowhere.publish(hint)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/did not take its hint/) });
-    await expect(nowhere.publish(hint)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/too many join hints/) });
+    await expect(nowhere.publish(hint)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE, message: expect.stringMatching(/too many hints/) });
     // the revocation still gets its place in the queue: it waits for the timeout instead of being refused
     await expect(nowhere.publish({ kind: 'user', userId: 'u' })).rejects.toMatchObject({ message: expect.stringMatching(/did not take it in time/) });
     await nowhere.close();

@@ -3,18 +3,19 @@
 // after a dropped connection the listener reports a gap once it is live again, and the relay re-checks
 // its open sockets against the database, which already holds every revocation.
 //
-// Join hints go on a second channel, `<channel>:joined`, over the same two connections. Apart, so
-// that a relay older than join hints never receives one (on the revocation channel it would be an
+// Join and change hints go on a second channel, `<channel>:joined` (named after the first hint), over
+// the same two connections. Apart, so that a relay older than hints never receives one (on the revocation channel it would be an
 // unreadable event, and every unreadable event there makes a relay re-check all its sockets), and
 // so that an unreadable payload on the joins channel can be dropped with a warning: a lost hint
-// costs a device one poll interval, never access.
+// costs a device one poll interval, never access. A relay that knows join hints but not change hints
+// drops a change hint as unreadable, with that warning.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
-import type { AccessEvent, Joined, Revocation, RevocationBus, RevocationSubscription } from '../ports';
+import type { AccessEvent, ListHint, Revocation, RevocationBus, RevocationSubscription } from '../ports';
 import { connectionId, createRedisConnector, endRedis, resubscribeOnReconnect, within } from '../redis-connection';
 import { describeError } from '../text';
-import { decodeJoined, decodeRevocation, encodeAccessEvent } from './codec';
+import { decodeHint, decodeRevocation, encodeAccessEvent } from './codec';
 
 export interface RedisRevocationOptions {
   /** For example redis://127.0.0.1:6379. */
@@ -53,7 +54,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
   // blinked); the timeouts above bound what callers wait for
   const connect = createRedisConnector({ url: options.url, logger, what: 'revocation', retryDelayMs: options.retryDelayMs });
   const handlers = new Set<(event: Revocation) => void>();
-  const joinHandlers = new Set<(event: Joined) => void>();
+  const hintHandlers = new Set<(event: ListHint) => void>();
   const gapListeners = new Set<() => void>();
   let pub: Redis | undefined;
   let sub: { redis: Redis; confirmed: Promise<void> } | undefined;
@@ -91,15 +92,15 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
   };
 
   // a hint nobody could read is dropped, not reported as a gap: nothing was taken away
-  const receiveJoined = (payload: string): void => {
-    let event: Joined;
+  const receiveHint = (payload: string): void => {
+    let event: ListHint;
     try {
-      event = decodeJoined(payload);
+      event = decodeHint(payload);
     } catch (err) {
-      logger.warn({ err: describeError(err), bytes: payload.length }, 'dropped an unreadable join hint');
+      logger.warn({ err: describeError(err), bytes: payload.length }, 'dropped an unreadable hint');
       return;
     }
-    callEach(joinHandlers, event, 'join hint handler failed');
+    callEach(hintHandlers, event, 'hint handler failed');
   };
 
   const listen = (): { redis: Redis; confirmed: Promise<void> } => {
@@ -117,7 +118,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     });
     redis.on('message', (name: string, payload: string) => {
       if (name === joinsChannel) {
-        receiveJoined(payload);
+        receiveHint(payload);
         return;
       }
       if (name !== channel) return;
@@ -163,8 +164,8 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       late: 'the revocation is recorded but Redis did not take it in time; it goes out once Redis answers',
     },
     joined: {
-      tooMany: 'Redis is unreachable and too many join hints wait for it; devices see the conversation at their next list refresh',
-      lost: 'a join hint could not be broadcast; devices see the conversation at their next list refresh',
+      tooMany: 'Redis is unreachable and too many hints wait for it; devices see the change at their next list refresh',
+      lost: 'a join or change hint could not be broadcast; devices see the change at their next list refresh',
       late: 'the membership is recorded but Redis did not take its hint in time; it goes out once Redis answers',
     },
   };
@@ -188,7 +189,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     async publish(event: AccessEvent) {
       const payload = encodeAccessEvent(event); // BAD_REQUEST before anything is sent
       if (closed) throw closedError();
-      const sort = event.kind === 'joined' ? 'joined' : 'revocation';
+      const sort = event.kind === 'joined' || event.kind === 'changed' ? 'joined' : 'revocation';
       const words = wording[sort];
       if (queued[sort] >= maxQueued) throw unavailable(words.tooMany);
       queued[sort]++;
@@ -207,7 +208,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
 
     subscribe: (handler) => listenFor(handlers, handler),
 
-    subscribeJoins: (handler) => listenFor(joinHandlers, handler),
+    subscribeHints: (handler) => listenFor(hintHandlers, handler),
 
     onGap(listener) {
       const wrapped = () => listener();
@@ -219,7 +220,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
       if (closed) return;
       closed = true;
       handlers.clear();
-      joinHandlers.clear();
+      hintHandlers.clear();
       gapListeners.clear();
       // QUIT lets queued publishes go out first; a connection that is down is simply dropped
       await Promise.all([endRedis(pub), endRedis(sub?.redis)]);

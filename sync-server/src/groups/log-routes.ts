@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
 import { type AppEnv, jsonBody, limitBody, pathParams, queryParams, requireAuth, requireDevice } from '../http';
 import { membershipOf } from './groups-repo';
-import { announce, hintJoins } from '../revocation';
+import { announce, hintChanged, hintJoins } from '../revocation';
 import { appendEntry, arrivals, departures } from './log-append';
 import { readLog } from './log-read';
 
@@ -26,6 +26,8 @@ export function logRoutes(deps: ServiceDeps): Hono<AppEnv> {
     deps.logger.info({ conversationId: id, op: entry.change.op, index: entry.index }, 'membership log appended');
     await announce(deps.revocations, deps.logger, departures(id, entry));
     hintJoins(deps.revocations, deps.logger, arrivals(id, entry));
+    // the others see the new member list, roles or epoch now rather than at their next poll
+    if (entry.change.op !== 'create') hintChanged(deps.revocations, deps.logger, id);
     return c.json({ length: next.length, epoch: next.epoch } satisfies LogAppendResponse, 201);
   });
 

@@ -3,7 +3,7 @@ import { CreateGroupRequest, ErrorCode, GroupId, type GroupResponse, IdParam, MA
 import { Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
 import type { GroupsDeps } from './deps';
-import { announce, hintJoins } from '../revocation';
+import { announce, hintChanged, hintJoins } from '../revocation';
 import { createGroup, disbandGroup, getGroup, requireGroupRole, updateGroup } from './groups-repo';
 import { arrivals } from './log-append';
 
@@ -43,6 +43,7 @@ export function groupRoutes(deps: GroupsDeps): Hono<AppEnv> {
     const role = await requireGroupRole(deps.db, id, c.var.caller.userId);
     if (role === 'member') throw new MekongError(ErrorCode.FORBIDDEN, "Only the group's admins and owner change its name, description and avatar.");
     await updateGroup(deps.db, id, c.req.valid('json'), deps.sessions.now());
+    hintChanged(deps.revocations, deps.logger, id);
     return c.json({ group: await getGroup(deps.db, id) } satisfies GroupResponse);
   });
 

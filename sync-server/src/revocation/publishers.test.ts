@@ -11,13 +11,15 @@ import { call, errorCode, json, type Registered, registerUser, setupServices, ty
 let s: TestServices;
 let events: Revocation[];
 let joins: Joined[];
+let changes: string[];
 let bus: ReturnType<typeof createMemoryRevocations>;
 beforeEach(async () => {
   bus = createMemoryRevocations();
   events = [];
   joins = [];
+  changes = [];
   bus.subscribe((e) => events.push(e));
-  bus.subscribeJoins((e) => joins.push(e));
+  bus.subscribeHints((e) => (e.kind === 'joined' ? joins.push(e) : changes.push(e.conversationId)));
   s = await setupServices({ revocations: bus });
 });
 afterEach(async () => {
@@ -108,7 +110,7 @@ describe('blocks', () => {
   });
 });
 
-describe('join hints', () => {
+describe('join and change hints', () => {
   const joined = (conversationId: string, ...users: string[]) => users.map((userId): Joined => ({ kind: 'joined', conversationId, userId })).sort((a, b) => a.userId.localeCompare(b.userId));
   const sorted = () => [...joins].sort((a, b) => a.userId.localeCompare(b.userId));
 
@@ -118,10 +120,12 @@ describe('join hints', () => {
     const log = new ClientLog(newGroupId());
     expect((await createGroupVia(s.app, owner, log, [asMember(kim), asMember(minh)])).status).toBe(201);
     expect(sorted()).toEqual(joined(log.conv, owner.userId, kim.userId, minh.userId));
+    expect(changes).toEqual([]); // nobody followed it before
 
     joins.length = 0;
     expect((await change(s.app, log, owner, { op: 'add', member: asMember(hoa) })).status).toBe(201);
     expect(joins).toEqual(joined(log.conv, hoa.userId));
+    expect(changes).toEqual([log.conv]); // those who follow it see the new member list now
     expect(events).toEqual([]); // a join is no revocation
 
     joins.length = 0;
@@ -129,10 +133,34 @@ describe('join hints', () => {
     expect((await change(s.app, log, kim, { op: 'remove', user: minh.userId, epoch: log.epoch + 1 })).status).toBe(200);
     expect((await change(s.app, log, hoa, { op: 'rotate', epoch: log.epoch + 1 })).status).toBe(201);
     expect(joins).toEqual([]);
+    expect(changes).toEqual(Array(4).fill(log.conv)); // each change of the log is a change hint
     // adding through the generic log route gives the same hint, once the member is back
     const back = log.sign(owner, { op: 'add', member: asMember(minh) });
     expect((await call(s.app, 'POST', `/api/conversations/${log.conv}/log`, { token: owner.token, body: { entry: back } })).status).toBe(201);
     expect(joins).toEqual(joined(log.conv, minh.userId));
+    expect(changes).toHaveLength(5);
+  });
+
+  it('a rename is a change hint, and an unblock names the unblocked person as given the 1-1 back', async () => {
+    const [owner, kim] = await Promise.all(['owner', 'kim'].map((n) => registerSigner(s.app, n)));
+    if (!owner || !kim) throw new Error('signers');
+    const log = new ClientLog(newGroupId());
+    expect((await createGroupVia(s.app, owner, log, [asMember(kim)])).status).toBe(201);
+    expect((await call(s.app, 'PUT', `/api/groups/${log.conv}`, { token: owner.token, body: { name: 'Tên mới' } })).status).toBe(200);
+    expect(changes).toEqual([log.conv]);
+    // a member who may not rename gives no hint
+    expect((await call(s.app, 'PUT', `/api/groups/${log.conv}`, { token: kim.token, body: { name: 'Không được' } })).status).toBe(403);
+    expect(changes).toEqual([log.conv]);
+
+    const opened = await call(s.app, 'POST', '/api/conversations/direct', { token: owner.token, body: { peerUserId: kim.userId } });
+    const direct = (await json<{ conversation: { id: string } }>(opened)).conversation.id;
+    expect((await call(s.app, 'POST', '/api/blocks', { token: owner.token, body: { userId: kim.userId } })).status).toBe(201);
+    joins.length = 0;
+    expect((await call(s.app, 'DELETE', `/api/blocks/${kim.userId}`, { token: owner.token })).status).toBe(204);
+    expect(joins).toEqual(joined(direct, kim.userId));
+    // nothing to unblock: no hint
+    expect((await call(s.app, 'DELETE', `/api/blocks/${kim.userId}`, { token: owner.token })).status).toBe(404);
+    expect(joins).toHaveLength(1);
   });
 
   it('name both people of a new 1-1 conversation, once: not when it already exists, nor for its create entry', async () => {
@@ -150,6 +178,7 @@ describe('join hints', () => {
     const create = log.sign(lan, { op: 'create', kind: 'direct', members: [asMember(lan, 'owner'), asMember(minh)], epoch: 1 });
     expect((await call(s.app, 'POST', `/api/conversations/${conv}/log`, { token: lan.token, body: { entry: create } })).status).toBe(201);
     expect(joins).toEqual([]);
+    expect(changes).toEqual([]);
   });
 
   it('a refused change gives no hint, and a bus that is down does not fail the request', async () => {
@@ -161,6 +190,7 @@ describe('join hints', () => {
     const stale = log.sign(owner, { op: 'add', member: asMember(kim) }, null); // does not extend the head
     expect((await call(s.app, 'POST', `/api/groups/${log.conv}/members`, { token: owner.token, body: { entry: stale } })).status).toBe(409);
     expect(joins).toEqual([]);
+    expect(changes).toEqual([]);
 
     await bus.close(); // publish now rejects with UNAVAILABLE
     expect((await change(s.app, log, owner, { op: 'add', member: asMember(kim) })).status).toBe(201);

@@ -2,7 +2,7 @@
 import { type BlockListResponse, type BlockResponse, ErrorCode, MekongError, UserIdParam, UserRef } from '@mekong/schema';
 import { Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth } from '../http';
-import { announce } from '../revocation';
+import { announce, hintJoins } from '../revocation';
 import { block, listBlocks, unblock } from './blocks-repo';
 import type { SocialDeps } from './deps';
 import { directConversationOf } from './graph';
@@ -23,9 +23,14 @@ export function blocksRoutes(deps: SocialDeps): Hono<AppEnv> {
   });
 
   app.delete('/:userId', auth, pathParams(UserIdParam), async (c) => {
-    if (!(await unblock(deps.db, c.var.caller.userId, c.req.valid('param').userId))) {
+    const me = c.var.caller.userId;
+    const target = c.req.valid('param').userId;
+    if (!(await unblock(deps.db, me, target))) {
       throw new MekongError(ErrorCode.NOT_FOUND, 'You have not blocked this user.');
     }
+    // the unblocked person has the direct conversation back: their devices follow it again now
+    const direct = await directConversationOf(deps.db, me, target);
+    if (direct) hintJoins(deps.revocations, deps.logger, [{ kind: 'joined', conversationId: direct, userId: target }]);
     return c.body(null, 204);
   });
 
