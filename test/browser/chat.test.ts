@@ -231,9 +231,21 @@ describe.skipIf(!hasChromium)('web app in Chromium (needs /usr/bin/chromium)', (
     await error.waitFor({ timeout: LIVE });
     expect(await error.textContent()).toBe('Sai tên người dùng hoặc mật khẩu.');
 
+    // Argon2id runs in a worker: the page keeps answering while the password is derived
+    await a.page.evaluate(() => {
+      const w = window as unknown as { longestTask: number };
+      w.longestTask = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longestTask = Math.max(w.longestTask, e.duration);
+      }).observe({ type: 'longtask' });
+    });
     await a.page.getByTestId('auth-password').fill(alice.password);
     await a.page.getByTestId('auth-submit').click();
     await a.page.getByTestId('new-chat-input').waitFor({ timeout: LIVE });
+    const longest = await a.page.evaluate(() => (window as unknown as { longestTask: number }).longestTask);
+    const workers = a.page.workers().map((w) => w.url());
+    console.log(`sign-in: longest main-thread task ${longest.toFixed(0)} ms (one at 100 ms or more when Argon2id ran on the page); workers ${workers.join(', ')}`);
+    expect(workers.filter((url) => /password-worker/.test(url))).toHaveLength(1);
     const item = a.page.getByTestId('conversation-item');
     await item.getByText(bob.displayName).waitFor({ timeout: LIVE });
     await item.click();

@@ -1,5 +1,6 @@
 // Creates the one Mekong client of this tab: local IndexedDB storage plus the server this page came from.
 import { createClient, createIndexedDbStorage, type MekongClient } from '@mekong/client-core';
+import { workerPasswordDeriver } from './password';
 
 /** Name of the IndexedDB database holding this browser's keys and conversations. */
 export const DB_NAME = 'mekong';
@@ -12,7 +13,7 @@ let starting: Promise<MekongClient> | null = null;
  */
 export function startClient(): Promise<MekongClient> {
   if (!starting) {
-    starting = createIndexedDbStorage(DB_NAME).then((storage) => createClient({ server: location.origin, storage }));
+    starting = createIndexedDbStorage(DB_NAME).then((storage) => createClient({ server: location.origin, storage, derivePassword: workerPasswordDeriver() }));
     starting.catch(() => {
       starting = null;
     });

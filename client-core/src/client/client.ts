@@ -104,14 +104,14 @@ export class Client implements MekongClient {
 
   async register(p: { username: string; password: string; displayName: string }): Promise<Session> {
     this.assertLoggedOut();
-    const est = await register(this.api, (t) => this.saveTokens(t), p, this.now);
+    const est = await register(this.api, (t) => this.saveTokens(t), p, this.now, this.opts.derivePassword);
     return this.establish(est);
   }
 
   async login(p: { username: string; password: string }): Promise<Session> {
     this.assertLoggedOut();
     const k = await this.opts.storage.get(K.deviceKeys);
-    const est = await login(this.api, (t) => this.saveTokens(t), p, k ? decodeSecrets(k) : null, this.now);
+    const est = await login(this.api, (t) => this.saveTokens(t), p, k ? decodeSecrets(k) : null, this.now, this.opts.derivePassword);
     return this.establish(est);
   }
 

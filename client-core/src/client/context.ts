@@ -1,5 +1,6 @@
 // What the parts of the client share: its options, the services a logged-in device runs, and the
 // few client callbacks that groups, followed conversations and relay frames need.
+import type { PasswordDeriver } from '../crypto';
 import type { ApiClient } from '../http/api';
 import type { DeviceDirectory } from '../keys/directory';
 import type { KeyManager } from '../keys/manager';
@@ -37,6 +38,13 @@ export interface ClientOptions {
    */
   pollIntervalMs?: number;
   snapshotEvery?: number;
+  /**
+   * How username and password become the login secret and the backup key (one Argon2id run, ≈0.3 s
+   * here and seconds on a slow phone). Default: `derivePasswordSecrets` on this thread. A browser
+   * app passes one that runs it in a worker so that the page keeps painting meanwhile; the web app
+   * does (web/src/password.ts).
+   */
+  derivePassword?: PasswordDeriver;
   /** Reconnect backoff bounds in ms (default 250 ms to 15 s). */
   reconnect?: { minMs?: number; maxMs?: number };
   /** Periodic key rotation: a new epoch after this long (default 7 days) or this many updates in one epoch (default 10,000). */

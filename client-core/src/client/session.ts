@@ -8,6 +8,7 @@ import {
   encodeDeviceCertificate,
   generateDeviceKeys,
   generateIdentity,
+  type PasswordDeriver,
   randomId,
   toBase64url,
 } from '../crypto';
@@ -50,11 +51,12 @@ export async function register(
   setTokens: (t: Tokens) => Promise<void>,
   p: { username: string; password: string; displayName: string },
   now: () => number,
+  derive: PasswordDeriver = derivePasswordSecrets,
 ): Promise<Established> {
   const username = checkUsername(p.username);
   checkPassword(p.password);
   await cryptoReady();
-  const { loginSecret, backupKey } = await derivePasswordSecrets(username, p.password);
+  const { loginSecret, backupKey } = await derive(username, p.password);
   const identity = generateIdentity();
   const backup = sealBackup(backupKey, { identity, epochs: {} });
   const res = await api.call<RegisterResponse>(
@@ -74,10 +76,11 @@ export async function login(
   p: { username: string; password: string },
   knownDevice: DeviceSecrets | null,
   now: () => number,
+  derive: PasswordDeriver = derivePasswordSecrets,
 ): Promise<Established> {
   const username = checkUsername(p.username);
   await cryptoReady();
-  const { loginSecret, backupKey } = await derivePasswordSecrets(username, p.password);
+  const { loginSecret, backupKey } = await derive(username, p.password);
   const deviceId = knownDevice?.deviceId;
   const res = await api.call<LoginResponse>(
     'POST',

@@ -29,7 +29,7 @@ export {
 } from './epoch-key';
 export { type DeviceKeyPair, generateDeviceKeys, generateEpochKey, generateIdentity, type IdentityKeyPair } from './keys';
 export { signMessage, signPin, signReaction, verifyMessage, verifyPin, verifyReaction } from './message-signature';
-export { derivePasswordSecrets, type PasswordStrength } from './password';
+export { derivePasswordSecrets, type PasswordDeriver, type PasswordStrength } from './password';
 export { type SafetyNumberParty, safetyNumber } from './safety-number';
 export { cryptoReady } from './sodium';
 export {

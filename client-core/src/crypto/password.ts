@@ -80,3 +80,10 @@ export async function derivePasswordSecrets(
   s.memzero(login);
   return { loginSecret, backupKey };
 }
+
+/**
+ * How a client turns username and password into its secrets: `derivePasswordSecrets` on the calling
+ * thread by default. A browser app passes one that runs it in a worker (see `ClientOptions`), so the
+ * page keeps responding during the Argon2id run (≈0.3 s, seconds on a slow phone).
+ */
+export type PasswordDeriver = (username: string, password: string) => Promise<{ loginSecret: string; backupKey: BackupKey }>;
