@@ -1,6 +1,6 @@
 // The page's password worker: one Argon2id run per request (register, log in), off the main thread
 // so that the page keeps painting and answering meanwhile. Answers the secrets or the typed error.
-import { cryptoReady, derivePasswordSecrets } from '@mekong/client-core/crypto';
+import { cryptoReady, derivePasswordSecrets } from '@mekong/client-core/password';
 
 export interface PasswordRequest {
   id: number;

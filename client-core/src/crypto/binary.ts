@@ -1,7 +1,7 @@
 // A tiny writer and reader for the module's byte formats: u8, unsigned LEB128 varuints,
 // length-prefixed UTF-8 strings and fixed-size byte fields. Parsing is strict (minimal
 // varuints, valid UTF-8, exact lengths) so that every value has exactly one encoding.
-import { ErrorCode, MekongError } from '@mekong/schema';
+import { ErrorCode, MekongError } from '@mekong/schema/errors';
 
 /** Longest identifier (conversation, device, user id) accepted in a signed structure, in UTF-8 bytes. */
 export const MAX_ID_BYTES = 128;

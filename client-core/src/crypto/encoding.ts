@@ -1,6 +1,6 @@
 // Text forms of bytes: base64url (RFC 4648 §5, no padding) for ids and keys on the wire, hex for tests.
 // Written in plain TypeScript so it works before libsodium is loaded.
-import { ErrorCode, MekongError } from '@mekong/schema';
+import { ErrorCode, MekongError } from '@mekong/schema/errors';
 import { randomBytes } from './random';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

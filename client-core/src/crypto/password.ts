@@ -12,7 +12,7 @@
 // password alone. The master is 32 bytes because crypto_kdf takes exactly a 32-byte key.
 // Both inputs are NFC-normalised: the same Vietnamese text typed on different systems may
 // arrive composed or decomposed and must still log in.
-import { ErrorCode, MekongError } from '@mekong/schema';
+import { ErrorCode, MekongError } from '@mekong/schema/errors';
 import { utf8 } from './binary';
 import { contextBytes, KDF_CONTEXT_PASSWORD, prefixed } from './contexts';
 import { toBase64url } from './encoding';
