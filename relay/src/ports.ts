@@ -77,7 +77,7 @@ export interface TokenVerifier {
    * its token for the checks after a gap in revocations: about 40 bytes per connection instead of
    * about 300. Without it, the token is kept and verified again.
    */
-  recheck?(claims: Required<Pick<TokenClaims, 'userId' | 'sessionId'>> & Pick<TokenClaims, 'deviceId'>): Promise<void>;
+  recheck?(session: { userId: string; deviceId?: string; sessionId: string }): Promise<void>;
 }
 
 /** The relay's view of one client socket, whatever the transport. */

@@ -5,7 +5,7 @@ import { createMemoryBus } from './bus';
 import { Connection } from './connection';
 import type { RelayContext } from './context';
 import { Hub } from './hub';
-import { forwardJoinHints } from './join-hints';
+import { forwardHints } from './hints';
 import { type RelayLimits, resolveLimits } from './limits';
 import type { RelayMetrics } from './metrics';
 import type { Directory, FanoutBus, LogStore, RelaySocket, RevocationBus, TokenVerifier } from './ports';
@@ -97,7 +97,7 @@ export function createRelay(deps: RelayDeps): Relay {
   let stopped = false;
   let stopping: Promise<void> | undefined;
   const revoker = new Revoker({ bus: deps.revocations, tokens: deps.tokens, connections: () => connections, logger });
-  const stopJoinHints = forwardJoinHints({ bus: deps.revocations, connectionsOf, followersOf: (conv) => hub.subscribersOf(conv), logger });
+  const stopHints = forwardHints({ bus: deps.revocations, connectionsOf, followersOf: (conv) => hub.subscribersOf(conv), logger });
   const presence = deps.presence && new PresenceTracker(deps.presence, { logger: logger.child({ part: 'presence' }) });
 
   const ctx: RelayContext = {
@@ -162,7 +162,7 @@ export function createRelay(deps: RelayDeps): Relay {
       stopped = true;
       stopping ??= (async () => {
         revoker.close();
-        stopJoinHints();
+        stopHints();
         const timeoutMs = options.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
         const cut = await drainConnections([...connections], timeoutMs, 'relay is restarting; reconnect');
         if (cut > 0) logger.warn({ connections: cut, timeoutMs }, 'drain timed out; closed busy connections');

@@ -52,11 +52,11 @@ export function checkHint(event: unknown): ListHint {
   throw bad(A_HINT, 'kind must be joined or changed');
 }
 
-/** Whether `event` claims to be a hint (and so is checked as one) rather than a revocation. */
-export const isHint = (event: unknown): boolean => {
+/** Whether `event` is a hint rather than a revocation: for unchecked input, whether it claims to be one (and so is checked as one). */
+export function isHint(event: unknown): event is ListHint {
   const kind = (event as { kind?: unknown } | null)?.kind;
   return kind === 'joined' || kind === 'changed';
-};
+}
 
 /** A checked copy of a revocation or a hint; BAD_REQUEST for anything else. */
 export function checkAccessEvent(event: unknown): AccessEvent {

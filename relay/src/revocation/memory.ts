@@ -1,7 +1,7 @@
 // In-process RevocationBus: for one-process deployments, where the API and the relay share the process.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { ListHint, Revocation, RevocationBus, RevocationSubscription } from '../ports';
-import { checkAccessEvent } from './codec';
+import { checkAccessEvent, isHint } from './codec';
 
 export interface MemoryRevocationOptions {
   /** Told about a handler that threw; the other handlers still get the event. */
@@ -41,7 +41,7 @@ export function createMemoryRevocations(options: MemoryRevocationOptions = {}): 
     async publish(event) {
       const checked = checkAccessEvent(event);
       if (closed) throw closedError();
-      if (checked.kind === 'joined' || checked.kind === 'changed') deliver(hintHandlers, checked);
+      if (isHint(checked)) deliver(hintHandlers, checked);
       else deliver(revocationHandlers, checked);
     },
     subscribe: (handler) => listen(revocationHandlers, handler),

@@ -3,19 +3,19 @@
 // after a dropped connection the listener reports a gap once it is live again, and the relay re-checks
 // its open sockets against the database, which already holds every revocation.
 //
-// Join and change hints go on a second channel, `<channel>:joined` (named after the first hint), over
-// the same two connections. Apart, so that a relay older than hints never receives one (on the revocation channel it would be an
-// unreadable event, and every unreadable event there makes a relay re-check all its sockets), and
-// so that an unreadable payload on the joins channel can be dropped with a warning: a lost hint
-// costs a device one poll interval, never access. A relay that knows join hints but not change hints
-// drops a change hint as unreadable, with that warning.
+// Join and change hints go on a second channel, `<channel>:joined` (named after the first hint),
+// over the same two connections. Apart, so that a relay older than hints never receives one (on the
+// revocation channel it would be an unreadable event, and every unreadable event there makes a relay
+// re-check all its sockets), and so that an unreadable payload on the joins channel can be dropped
+// with a warning: a lost hint costs a device one poll interval, never access. A relay that knows
+// join hints but not change hints drops a change hint as unreadable, with that warning.
 import { ErrorCode, MekongError } from '@mekong/schema';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import type { AccessEvent, ListHint, Revocation, RevocationBus, RevocationSubscription } from '../ports';
 import { connectionId, createRedisConnector, endRedis, resubscribeOnReconnect, within } from '../redis-connection';
 import { describeError } from '../text';
-import { decodeHint, decodeRevocation, encodeAccessEvent } from './codec';
+import { decodeHint, decodeRevocation, encodeAccessEvent, isHint } from './codec';
 
 export interface RedisRevocationOptions {
   /** For example redis://127.0.0.1:6379. */
@@ -189,7 +189,7 @@ export function createRedisRevocations(options: RedisRevocationOptions): RedisRe
     async publish(event: AccessEvent) {
       const payload = encodeAccessEvent(event); // BAD_REQUEST before anything is sent
       if (closed) throw closedError();
-      const sort = event.kind === 'joined' || event.kind === 'changed' ? 'joined' : 'revocation';
+      const sort = isHint(event) ? 'joined' : 'revocation';
       const words = wording[sort];
       if (queued[sort] >= maxQueued) throw unavailable(words.tooMany);
       queued[sort]++;

@@ -5,6 +5,8 @@ import { applyEntry, ErrorCode, type MembershipEntry, type MembershipState, Meko
 import type { Joined, Revocation } from '@mekong/relay';
 import type { Kysely } from 'kysely';
 import { type Db, inTransaction } from '../db';
+import type { ServiceDeps } from '../deps';
+import { announce, hintChanged, hintJoins } from '../revocation';
 import { type EntryAuthor, logCryptoReady, serverLogCrypto } from './log-crypto';
 import { checkIdentityKeys, checkShape } from './log-policy';
 import { lockHead, memberRows, stateOf } from './log-state';
@@ -45,6 +47,18 @@ export function arrivedBy(entry: MembershipEntry): string[] {
 /** Join hints for what `entry` (already committed) gave. */
 export function arrivals(conv: string, entry: MembershipEntry): Joined[] {
   return arrivedBy(entry).map((userId) => ({ kind: 'joined', conversationId: conv, userId }));
+}
+
+/**
+ * Tells the relays what a committed `entry` did: member revocations for whoever it took out (awaited,
+ * see `announce`), join hints for whoever it brought in, and a change hint for the devices that
+ * follow the conversation (not for a `create`: nobody follows it yet). Never throws.
+ */
+export async function announceEntry(deps: Pick<ServiceDeps, 'revocations' | 'logger'>, conv: string, entry: MembershipEntry): Promise<void> {
+  await announce(deps.revocations, deps.logger, departures(conv, entry));
+  hintJoins(deps.revocations, deps.logger, arrivals(conv, entry));
+  // the others see the new member list, roles or epoch now rather than at their next poll
+  if (entry.change.op !== 'create') hintChanged(deps.revocations, deps.logger, conv);
 }
 
 /**

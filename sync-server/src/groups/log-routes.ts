@@ -5,8 +5,7 @@ import { Hono } from 'hono';
 import type { ServiceDeps } from '../deps';
 import { type AppEnv, jsonBody, limitBody, pathParams, queryParams, requireAuth, requireDevice } from '../http';
 import { membershipOf } from './groups-repo';
-import { announce, hintChanged, hintJoins } from '../revocation';
-import { appendEntry, arrivals, departures } from './log-append';
+import { announceEntry, appendEntry } from './log-append';
 import { readLog } from './log-read';
 
 const notMember = () => new MekongError(ErrorCode.NOT_MEMBER, 'You are not a member of this conversation.');
@@ -24,10 +23,7 @@ export function logRoutes(deps: ServiceDeps): Hono<AppEnv> {
     if ((await membershipOf(deps.db, id, c.var.caller.userId)).role === null) throw notMember();
     const next = await appendEntry(deps.db, { conv: id, entry, author: { userId: c.var.caller.userId, deviceId }, now: deps.sessions.now() });
     deps.logger.info({ conversationId: id, op: entry.change.op, index: entry.index }, 'membership log appended');
-    await announce(deps.revocations, deps.logger, departures(id, entry));
-    hintJoins(deps.revocations, deps.logger, arrivals(id, entry));
-    // the others see the new member list, roles or epoch now rather than at their next poll
-    if (entry.change.op !== 'create') hintChanged(deps.revocations, deps.logger, id);
+    await announceEntry(deps, id, entry);
     return c.json({ length: next.length, epoch: next.epoch } satisfies LogAppendResponse, 201);
   });
 

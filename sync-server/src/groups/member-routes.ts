@@ -5,8 +5,7 @@ import { type Context, Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
 import type { GroupsDeps } from './deps';
 import { requireGroupRole } from './groups-repo';
-import { announce, hintChanged, hintJoins } from '../revocation';
-import { appendEntry, arrivals, departures } from './log-append';
+import { announceEntry, appendEntry } from './log-append';
 
 const mismatch = (what: string) => new MekongError(ErrorCode.BAD_REQUEST, `The entry does not match the request: ${what}.`);
 
@@ -21,10 +20,7 @@ export function memberRoutes(deps: GroupsDeps): Hono<AppEnv> {
     matches();
     const next = await appendEntry(deps.db, { conv: id, entry, author: { userId: c.var.caller.userId, deviceId }, now: deps.sessions.now() });
     deps.logger.info({ groupId: id, op: entry.change.op, index: entry.index }, 'membership changed');
-    await announce(deps.revocations, deps.logger, departures(id, entry));
-    hintJoins(deps.revocations, deps.logger, arrivals(id, entry));
-    // the others see the new member list, roles or epoch now rather than at their next poll
-    if (entry.change.op !== 'create') hintChanged(deps.revocations, deps.logger, id);
+    await announceEntry(deps, id, entry);
     return c.json({ length: next.length, epoch: next.epoch } satisfies LogAppendResponse, status);
   }
 

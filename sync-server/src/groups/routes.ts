@@ -3,9 +3,9 @@ import { CreateGroupRequest, ErrorCode, GroupId, type GroupResponse, IdParam, MA
 import { Hono } from 'hono';
 import { type AppEnv, jsonBody, limitBody, pathParams, requireAuth, requireDevice } from '../http';
 import type { GroupsDeps } from './deps';
-import { announce, hintChanged, hintJoins } from '../revocation';
+import { announce, hintChanged } from '../revocation';
 import { createGroup, disbandGroup, getGroup, requireGroupRole, updateGroup } from './groups-repo';
-import { arrivals } from './log-append';
+import { announceEntry } from './log-append';
 
 export function groupRoutes(deps: GroupsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -27,7 +27,7 @@ export function groupRoutes(deps: GroupsDeps): Hono<AppEnv> {
       { conv: entry.conv, entry, author: { userId: c.var.caller.userId, deviceId }, now },
     );
     deps.logger.info({ groupId: entry.conv, members: entry.change.members.length }, 'group created');
-    hintJoins(deps.revocations, deps.logger, arrivals(entry.conv, entry));
+    await announceEntry(deps, entry.conv, entry);
     return c.json({ group: await getGroup(deps.db, entry.conv) } satisfies GroupResponse, 201);
   });
 

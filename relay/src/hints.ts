@@ -12,7 +12,7 @@ import type { Connection } from './connection';
 import type { ListHint, RevocationBus } from './ports';
 import { describeError } from './text';
 
-export interface JoinHintOptions {
+export interface HintOptions {
   bus?: RevocationBus;
   /** The open and opening connections of `userId` on this relay; undefined when there are none. */
   connectionsOf(userId: string): readonly Connection[] | undefined;
@@ -22,7 +22,7 @@ export interface JoinHintOptions {
 }
 
 /** Starts forwarding join and change hints to this relay's sockets; returns the function that stops it. */
-export function forwardJoinHints(options: JoinHintOptions): () => void {
+export function forwardHints(options: HintOptions): () => void {
   const { bus, logger } = options;
   if (!bus) return () => {};
   const subscription = bus.subscribeHints((event) => hint(event, options));
@@ -31,7 +31,7 @@ export function forwardJoinHints(options: JoinHintOptions): () => void {
   return () => subscription.unsubscribe();
 }
 
-function hint(event: ListHint, options: JoinHintOptions): void {
+function hint(event: ListHint, options: HintOptions): void {
   const conv = event.conversationId;
   const [connections, minProtocol] =
     event.kind === 'joined' ? [options.connectionsOf(event.userId), JOINED_MIN_PROTOCOL] : [options.followersOf(conv), CHANGED_MIN_PROTOCOL];
