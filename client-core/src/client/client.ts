@@ -343,6 +343,7 @@ export class Client implements MekongClient {
     const run = this.run;
     if (!run) return;
     this.run = null;
+    this.following.stop();
     await stopRunning(run);
   }
 

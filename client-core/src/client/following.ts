@@ -177,6 +177,11 @@ export class Following {
     this.parkedRefresh.request();
   }
 
+  /** The device stops syncing (logout, close): a re-read still due is dropped. */
+  stop(): void {
+    this.parkedRefresh.cancel();
+  }
+
   /** Stop following a conversation; its history stays on this device. */
   async leaveLocally(conv: string): Promise<void> {
     const run = this.ctx.run();
