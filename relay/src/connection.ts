@@ -15,6 +15,7 @@ import {
 } from '@mekong/schema';
 import type { Logger } from 'pino';
 import { authenticate } from './auth';
+import { deliverLive } from './delivery';
 import type { RelayContext } from './context';
 import { handleFrame, startPush } from './handlers';
 import type { Subscriber } from './hub';
@@ -24,9 +25,6 @@ import type { BusMessage, RelaySocket } from './ports';
 import { SERVICE_RESTART } from './shutdown';
 import { clip, describeError } from './text';
 import { Memberships, type MembershipsDeps } from './memberships';
-
-/** Bus message → its encoded down frame, shared by every local recipient (the frame names the conversation, as does the message). */
-const encodedFrames = new WeakMap<BusMessage, Uint8Array>();
 
 /** Pushes of one connection whose appends may be under way at once. */
 const MAX_PUSHES_IN_FLIGHT = 64;
@@ -208,7 +206,7 @@ export class Connection implements Subscriber {
   }
 
   /** Sends a frame already encoded, such as one update encoded once for all its recipients. */
-  private sendEncoded(type: Down['type'], bytes: Uint8Array): void {
+  sendEncoded(type: Down['type'], bytes: Uint8Array): void {
     try {
       this.socket.send(bytes);
       this.ctx.metrics?.frameSent(type, bytes.byteLength);
@@ -248,54 +246,14 @@ export class Connection implements Subscriber {
     this.debug({ code }, 'connection closed by relay');
   }
 
-  /** Called by the hub for every bus message of a followed conversation. */
+  /** Called by the hub for every bus message of a followed conversation (see delivery.ts). */
   deliver(conv: string, msg: BusMessage): void {
-    if (this.state !== 'open' || msg.origin === this.ownId) return;
-    const sub = this.subs.get(conv);
-    if (!sub) return;
-    this.recheckMembership(conv);
-    if (this.expired()) {
-      // nothing more flows to a device whose token ran out, even if it sends nothing
-      this.fatal(ErrorCode.TOKEN_EXPIRED, CloseCode.TOKEN_EXPIRED, 'the token expired; reconnect with a fresh one');
-    } else if (msg.kind === 'ephemeral') {
-      this.sendShared(msg, () => ({ type: 'ephemeral', conv, envelope: msg.envelope }));
-    } else if (sub.buffer) {
-      this.hold(sub, sub.buffer, { seq: msg.seq, envelope: msg.envelope });
-    } else {
-      // the lag is observed once per update on this relay, at its first local recipient
-      const first = !encodedFrames.has(msg);
-      this.sendShared(msg, () => ({ type: 'update', conv, seq: msg.seq, envelope: msg.envelope }));
-      if (first && msg.publishedAt !== undefined) this.ctx.metrics?.fanoutLag(msg.publishedAt, this.ctx.now());
-    }
+    deliverLive(this, conv, msg);
   }
 
-  /** The frame of a bus message is the same for every recipient: it is encoded for the first and reused. */
-  private sendShared(msg: BusMessage, frame: () => Down): void {
-    if (this.state === 'closed') return;
-    let bytes = encodedFrames.get(msg);
-    if (!bytes) {
-      const down = frame();
-      try {
-        // conv and envelope come from a checked push (or the log), seq from the log
-        bytes = encodeCheckedDown(down);
-      } catch (err) {
-        this.logger.error({ err: describeError(err), frame: down.type }, 'could not encode an outgoing frame');
-        return;
-      }
-      encodedFrames.set(msg, bytes);
-    }
-    this.sendEncoded(msg.kind, bytes);
-  }
-
-  /** Keeps a live update until the running catch-up has caught up with it. */
-  private hold(sub: Subscription, buffer: NonNullable<Subscription['buffer']>, entry: { seq: number; envelope: Uint8Array }): void {
-    if (buffer.length < this.ctx.limits.catchUpPageSize) {
-      buffer.push(entry);
-      return;
-    }
-    // everything published is already in the log, so dropping the buffer only costs another read
-    sub.buffer = [entry];
-    sub.overflowed = true;
+  /** Whether this connection caused `msg` (it is not sent back to it). */
+  isOrigin(msg: BusMessage): boolean {
+    return msg.origin === this.ownId;
   }
 
   /** Membership of the authenticated user, answered from a short-lived per-connection cache when positive. */
@@ -327,7 +285,7 @@ export class Connection implements Subscriber {
   }
 
   /** Asks the directory again in the background once the answer for a followed conversation is stale; delivery goes on meanwhile. */
-  private recheckMembership(conv: string): void {
+  recheckMembership(conv: string): void {
     this.memberships.recheck(
       conv,
       this.user ?? '',
